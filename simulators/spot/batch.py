@@ -1,0 +1,304 @@
+"""Batch evaluation of a function policy over many (trace, deadline, overhead) runs.
+
+:func:`run_batch` runs every run through :func:`.episode.run_episode`: in one numba-compiled loop when
+the policy compiles under ``numba.njit`` (``mode="auto"`` tries it), else in the equivalent Python
+loop. Both paths give bit-identical results.
+
+>>> import numpy as np
+>>> from adrs.simulators.spot.batch import Runs, run_batch
+>>> avail = np.ones((1, 10, 1), dtype=np.int8)  # one trace, 10 ticks, spot always available
+>>> runs = Runs.grid(avail, np.array([[1.0]]), 3.06, 600.0, 1800.0, [5400.0], [0.0])
+>>> run_batch(lambda obs, state: 1, runs).cost_usd.round(3).tolist()
+[0.5]
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+
+from .episode import ERR_OK, ERROR_REASONS, _is_int, run_episode, run_episode_jit
+from .kernel import (
+    GUARD_STRICT,
+    S_COST,
+    S_FINISH,
+    S_N_DENIED,
+    S_N_GUARD,
+    S_N_IDLE,
+    S_N_MOVES,
+    S_N_OD,
+    S_N_PREEMPT,
+    S_N_SPOT,
+    S_OVERHEAD,
+    STATE_SIZE,
+    deadline_tick,
+)
+from .observation import STATE_SLOTS, Memory, readonly
+
+
+class PolicyError(RuntimeError):
+    """A policy broke the contract (bad action, exception, over budget); the evaluation fails."""
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A batch of runs: trace ``trace_index[i]`` with job/deadline/overhead ``[i]`` (seconds)."""
+
+    avail: np.ndarray  # int8 [n_traces, T, N], 1 = spot available
+    spot_price: np.ndarray  # float64 [n_traces, N], $/h
+    price_od: float  # $/h
+    gap_s: float
+    trace_index: np.ndarray  # int64 [n_runs]
+    job_s: np.ndarray  # float64 [n_runs]
+    deadline_s: np.ndarray
+    overhead_s: np.ndarray
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.trace_index.shape[0])
+
+    @staticmethod
+    def grid(avail: np.ndarray, spot_price: np.ndarray, price_od: float, gap_s: float, job_s: float,
+             deadlines_s: Sequence[float], overheads_s: Sequence[float]) -> Runs:
+        """Every trace × deadline × overhead, trace-major (trace, then deadline, then overhead)."""
+        n = avail.shape[0]
+        combos = [(i, r, d) for i in range(n) for r in deadlines_s for d in overheads_s]
+        return Runs(
+            avail=np.ascontiguousarray(avail, dtype=np.int8),
+            spot_price=np.ascontiguousarray(spot_price, dtype=np.float64),
+            price_od=float(price_od),
+            gap_s=float(gap_s),
+            trace_index=np.array([c[0] for c in combos], dtype=np.int64),
+            job_s=np.full(len(combos), float(job_s)),
+            deadline_s=np.array([c[1] for c in combos], dtype=np.float64),
+            overhead_s=np.array([c[2] for c in combos], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-run outcomes, aligned with the runs."""
+
+    cost_usd: np.ndarray
+    finish_tick: np.ndarray  # -1 if unfinished
+    deadline_tick: np.ndarray
+    counters: dict[str, np.ndarray]
+    compiled: bool
+    decide_calls: int = 0
+    decide_max_s: float = 0.0
+
+    @property
+    def missed(self) -> np.ndarray:
+        return (self.finish_tick < 0) | (self.finish_tick > self.deadline_tick)
+
+
+_COUNTERS = {
+    "preemptions": S_N_PREEMPT,
+    "spot_ticks": S_N_SPOT,
+    "od_ticks": S_N_OD,
+    "idle_ticks": S_N_IDLE,
+    "overhead_s": S_OVERHEAD,
+    "denied_spot": S_N_DENIED,
+    "moves": S_N_MOVES,
+    "guard_overrides": S_N_GUARD,
+}
+
+
+class _Buffers:
+    """Per-batch scratch arrays and the read-only views handed to the policy."""
+
+    def __init__(self, n_ticks: int, n_regions: int, spot_price: np.ndarray, avail: np.ndarray) -> None:
+        self.hist_avail = np.zeros(n_ticks, dtype=np.int8)
+        self.hist_type = np.zeros(n_ticks, dtype=np.int8)
+        self.hist_region = np.zeros(n_ticks, dtype=np.int16)
+        self.seen_avail = np.full(n_regions, -1, dtype=np.int8)
+        self.seen_tick = np.full(n_regions, -1, dtype=np.int64)
+        self.local_vec = np.full(n_regions, -1, dtype=np.int8)
+        self.ledger_type = np.zeros(n_ticks, dtype=np.int8)
+        self.ledger_region = np.zeros(n_ticks, dtype=np.int16)
+        self.ledger_cost = np.zeros(n_ticks, dtype=np.float64)
+        self.spot_price = spot_price
+        self.avail = avail
+
+    def episode_args(self, avail: np.ndarray, spot_price: np.ndarray) -> tuple[Any, ...]:
+        ro = readonly
+        return (avail, ro(avail), spot_price, ro(spot_price))
+
+    def tail_args(self) -> tuple[Any, ...]:
+        ro = readonly
+        return (self.hist_avail, ro(self.hist_avail), self.hist_type, ro(self.hist_type),
+                self.hist_region, ro(self.hist_region), self.seen_avail, ro(self.seen_avail),
+                self.seen_tick, ro(self.seen_tick), self.local_vec, ro(self.local_vec),
+                self.ledger_type, self.ledger_region, self.ledger_cost)
+
+
+def _fresh_state() -> np.ndarray:
+    s = np.zeros(STATE_SIZE, dtype=np.float64)
+    s[S_FINISH] = -1.0
+    return s
+
+
+@numba.njit
+def _batch_jit(avail_all, avail_all_ro, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
+               deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
+               hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
+               seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
+               ledger_type, ledger_region, ledger_cost):  # pragma: no cover - compiled
+    state = np.zeros(STATE_SLOTS, dtype=np.float64)
+    for i in range(trace_index.shape[0]):
+        j = trace_index[i]
+        s = out_state[i]
+        s[:] = 0.0
+        s[S_FINISH] = -1.0
+        state[:] = 0.0
+        err, err_tick = run_episode_jit(
+            avail_all[j], avail_all_ro[j], spot_all[j], spot_all_ro[j], price_od, gap_s, job_s[i],
+            deadline_s[i], overhead_s[i], guard, global_obs, policy, state, s, hist_avail, hist_avail_ro,
+            hist_type, hist_type_ro, hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick,
+            seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost)
+        out_err[i] = err
+        out_err_tick[i] = err_tick
+        if err != 0:
+            return
+
+
+class _Timed:
+    """Wraps a Python policy: validates each action and enforces the per-decision time budget."""
+
+    def __init__(self, policy: Callable, max_decision_s: float) -> None:
+        self.policy = policy
+        self.max_decision_s = max_decision_s
+        self.calls = 0
+        self.max_s = 0.0
+        self.total_s = 0.0
+
+    def __call__(self, obs: Any, state: Any) -> Any:
+        t0 = time.perf_counter()
+        action = self.policy(obs, state)
+        dt = time.perf_counter() - t0
+        self.calls += 1
+        self.total_s += dt
+        if dt > self.max_s:
+            self.max_s = dt
+        if dt > self.max_decision_s:
+            raise PolicyError(f"tick {obs.tick}: decision took {dt * 1e3:.0f} ms, over the "
+                              f"{self.max_decision_s * 1e3:.0f} ms per-decision budget")
+        parts = action if isinstance(action, (tuple, list)) else (action,)
+        if len(parts) not in (1, 2) or not all(_is_int(x) for x in parts):
+            raise PolicyError(f"tick {obs.tick}: {ERROR_REASONS[1]}; got {action!r}")
+        return action
+
+
+def compile_policy(policy: Callable) -> Callable | None:
+    """``numba.njit(policy)`` if it compiles inside the batch loop, else None (use the Python path)."""
+    if isinstance(policy, numba.core.registry.CPUDispatcher):
+        jitted = policy
+    else:
+        try:
+            jitted = numba.njit(policy)
+        except Exception:
+            return None
+    avail = np.ones((1, 8, 1), dtype=np.int8)
+    probe = Runs.grid(avail, np.ones((1, 1)), 3.0, 600.0, 600.0, [4200.0], [0.0])
+    try:
+        _run_compiled(jitted, probe, GUARD_STRICT, False)
+    except (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
+            numba.core.errors.NumbaError, NotImplementedError):
+        return None
+    except Exception:
+        # It compiled but raised on the probe run: let the real run report the error.
+        return jitted
+    return jitted
+
+
+def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool):
+    n = runs.n_runs
+    out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
+    out_err = np.zeros(n, dtype=np.int64)
+    out_err_tick = np.full(n, -1, dtype=np.int64)
+    bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
+    _batch_jit(runs.avail, readonly(runs.avail), runs.spot_price, readonly(runs.spot_price), runs.price_od,
+               runs.gap_s, runs.trace_index, runs.job_s, runs.deadline_s, runs.overhead_s, guard, global_obs,
+               jitted, out_state, out_err, out_err_tick, *bufs.tail_args())
+    return out_state, out_err, out_err_tick
+
+
+def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_decision_s: float):
+    n = runs.n_runs
+    out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
+    out_err = np.zeros(n, dtype=np.int64)
+    out_err_tick = np.full(n, -1, dtype=np.int64)
+    bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
+    tail = bufs.tail_args()
+    timed = _Timed(policy, max_decision_s)
+    avail_ro = readonly(runs.avail)
+    spot_ro = readonly(runs.spot_price)
+    for i in range(n):
+        j = int(runs.trace_index[i])
+        s = _fresh_state()
+        err, tick = run_episode(
+            runs.avail[j], avail_ro[j], runs.spot_price[j], spot_ro[j], runs.price_od, runs.gap_s,
+            float(runs.job_s[i]), float(runs.deadline_s[i]), float(runs.overhead_s[i]), guard, global_obs,
+            timed, Memory(), s, *tail)
+        out_state[i] = s
+        out_err[i] = err
+        out_err_tick[i] = tick
+        if err != ERR_OK:
+            break
+    return out_state, out_err, out_err_tick, timed
+
+
+def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_obs: bool = False,
+              mode: str = "auto", max_decision_s: float = 0.1, max_mean_decision_s: float = 0.005
+              ) -> BatchResult:
+    """Evaluate ``policy`` on every run; raises :class:`PolicyError` if any run fails.
+
+    ``mode`` is ``"auto"`` (compiled if the policy compiles under numba), ``"compiled"`` or ``"python"``.
+    In the Python path each decision is timed: one over ``max_decision_s`` or a mean over
+    ``max_mean_decision_s`` fails the evaluation (§7 budgets).
+    """
+    if mode not in ("auto", "compiled", "python"):
+        raise ValueError(f"mode must be auto, compiled or python, got {mode!r}")
+    jitted = compile_policy(policy) if mode != "python" else None
+    if mode == "compiled" and jitted is None:
+        raise PolicyError("policy does not compile under numba.njit")
+    timed = None
+    try:
+        if jitted is not None:
+            out_state, out_err, out_err_tick = _run_compiled(jitted, runs, guard, global_obs)
+        else:
+            out_state, out_err, out_err_tick, timed = _run_python(policy, runs, guard, global_obs,
+                                                                  max_decision_s)
+    except PolicyError:
+        raise
+    except Exception as exc:
+        raise PolicyError(f"policy raised {type(exc).__name__}: {exc}") from exc
+    bad = np.flatnonzero(out_err != ERR_OK)
+    if bad.size:
+        i = int(bad[0])
+        raise PolicyError(f"run {i} (trace {int(runs.trace_index[i])}) tick {int(out_err_tick[i])}: "
+                          f"{ERROR_REASONS.get(int(out_err[i]), 'error')}")
+    if timed is not None and timed.calls and timed.total_s / timed.calls > max_mean_decision_s:
+        raise PolicyError(f"mean decision time {timed.total_s / timed.calls * 1e3:.2f} ms is over the "
+                          f"{max_mean_decision_s * 1e3:.1f} ms budget")
+    k_dead = np.array([deadline_tick(float(r), runs.gap_s) for r in runs.deadline_s], dtype=np.int64)
+    return BatchResult(
+        cost_usd=out_state[:, S_COST].copy(),
+        finish_tick=out_state[:, S_FINISH].astype(np.int64),
+        deadline_tick=k_dead,
+        counters={name: out_state[:, idx].copy() for name, idx in _COUNTERS.items()},
+        compiled=jitted is not None,
+        decide_calls=timed.calls if timed else 0,
+        decide_max_s=timed.max_s if timed else 0.0,
+    )
+
+
+def on_demand_cost(job_s: float, overhead_s: float, gap_s: float, price_od: float) -> float:
+    """c_OD = ceil((C + d) / g) * g / 3600 * p_od: the cost of running on-demand from t = 0."""
+    return math.ceil((job_s + overhead_s) / gap_s) * gap_s / 3600.0 * price_od

@@ -1,0 +1,141 @@
+"""One spot episode, written once and run either as plain Python or compiled by numba.
+
+:func:`run_episode` drives :mod:`.kernel` tick by tick, builds the read-only
+:class:`~.observation.SpotObservation` and asks ``policy(obs, state)`` for an action. The compiled
+twin :data:`run_episode_jit` is the same source under ``numba.njit``; both give identical results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import types
+from numba.extending import overload, register_jitable
+
+from .kernel import (
+    GUARD_OFF,
+    S_COST,
+    S_CUR,
+    S_EXEC_REGION,
+    S_EXEC_TYPE,
+    S_LAST_BILL,
+    S_P,
+    S_PREEMPTED,
+    S_PREV,
+    S_R,
+    S_RHO,
+    S_TICK,
+    deadline_tick,
+    tick_begin,
+    tick_end,
+)
+from .observation import SpotObservation
+
+ERR_OK = 0
+ERR_ACTION_TYPE = 1  # not an int or an (int, int) pair
+ERR_ACTION_RANGE = 2  # type not in {0, 1, 2} or region not in [0, N)
+ERR_INFEASIBLE = 3  # on-demand from t = 0 cannot meet the deadline
+ERR_SHORT_TRACE = 4  # fewer than K + 1 ticks
+ERROR_REASONS = {
+    ERR_ACTION_TYPE: "action must be an int type (0 NONE, 1 SPOT, 2 ON_DEMAND) or a (type, region) pair",
+    ERR_ACTION_RANGE: "action out of range: type must be 0, 1 or 2 and region in [0, n_regions)",
+    ERR_INFEASIBLE: "infeasible run: ceil((job + overhead) / gap) exceeds the deadline tick",
+    ERR_SHORT_TRACE: "trace shorter than the deadline tick + 1",
+}
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def as_action(a: object, rho: int) -> tuple[int, int, int]:
+    """Normalise a policy's return value to (type, region, error code)."""
+    if isinstance(a, (tuple, list)) and len(a) == 2:
+        t, r = a[0], a[1]
+    else:
+        t, r = a, rho
+    if not (_is_int(t) and _is_int(r)):
+        return -1, -1, ERR_ACTION_TYPE
+    return int(t), int(r), ERR_OK
+
+
+@overload(as_action)
+def _as_action_overload(a, rho):  # pragma: no cover - compiled
+    def is_int(t):
+        return isinstance(t, types.Integer) and not isinstance(t, types.Boolean)
+
+    if is_int(a):
+        return lambda a, rho: (np.int64(a), np.int64(rho), ERR_OK)
+    if isinstance(a, types.BaseTuple) and len(a) == 2 and is_int(a[0]) and is_int(a[1]):
+        return lambda a, rho: (np.int64(a[0]), np.int64(a[1]), ERR_OK)
+    return lambda a, rho: (np.int64(-1), np.int64(-1), ERR_ACTION_TYPE)
+
+
+@register_jitable
+def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
+                guard, global_obs, policy, state, s, hist_avail, hist_avail_ro, hist_type, hist_type_ro,
+                hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick, seen_tick_ro,
+                local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost):
+    """Run one episode; returns (error code, tick of the error or -1). Results are left in ``s``.
+
+    ``avail`` is int8 ``[T, N]`` with 1 = spot available; ``*_ro`` are read-only views of the buffer
+    before them, which only the policy sees. ``s`` must be a fresh :func:`.kernel.new_state`.
+    """
+    n_ticks = avail.shape[0]
+    n_regions = avail.shape[1]
+    k_deadline = deadline_tick(deadline_s, gap_s)
+    if math.ceil((job_s + overhead_s) / gap_s) > k_deadline:
+        return ERR_INFEASIBLE, -1
+    if n_ticks < k_deadline + 1:
+        return ERR_SHORT_TRACE, -1
+    stop = k_deadline if guard == GUARD_OFF else n_ticks - 1
+    seen_avail[:] = -1
+    seen_tick[:] = -1
+    while True:
+        k = int(s[S_TICK])
+        done = tick_begin(s, avail[k], spot_price, price_od, gap_s, job_s)
+        if k > 0:
+            ledger_cost[k - 1] = s[S_LAST_BILL]
+        rho = int(s[S_RHO])
+        bit = avail[k, rho]
+        hist_avail[k] = bit
+        if global_obs:
+            for j in range(n_regions):
+                seen_avail[j] = avail[k, j]
+                seen_tick[j] = k
+        else:
+            seen_avail[rho] = bit
+            seen_tick[rho] = k
+            local_vec[:] = -1
+            local_vec[rho] = bit
+        if done or k >= stop:
+            return ERR_OK, -1
+        cur = int(s[S_CUR])
+        r_vis = s[S_R] if cur != 0 else 0.0
+        t = k * gap_s
+        p = s[S_P]
+        obs = SpotObservation(
+            k, t, gap_s, job_s, deadline_s, overhead_s, bit == 1, int(s[S_PREV]), cur,
+            s[S_PREEMPTED] == 1.0, p, job_s - p, deadline_s - t, r_vis, price_od, spot_price[rho],
+            price_od / spot_price[rho], s[S_COST], rho, n_regions, spot_price_ro,
+            avail_ro[k] if global_obs else local_vec_ro, seen_avail_ro, seen_tick_ro,
+            hist_avail_ro[: k + 1], hist_type_ro[:k], hist_region_ro[:k],
+        )
+        req_type, req_region, err = as_action(policy(obs, state), rho)
+        if err != ERR_OK:
+            return err, k
+        if req_type < 0 or req_type > 2 or req_region < 0 or req_region >= n_regions:
+            return ERR_ACTION_RANGE, k
+        tick_end(s, req_type, req_region, avail[k], gap_s, job_s, deadline_s, overhead_s, guard)
+        e = int(s[S_EXEC_TYPE])
+        region = int(s[S_EXEC_REGION])
+        hist_type[k] = e
+        ledger_type[k] = e
+        hist_region[k] = region
+        ledger_region[k] = region
+
+
+run_episode_jit = numba.njit(run_episode)
+"""The compiled twin of :func:`run_episode` (same source)."""
