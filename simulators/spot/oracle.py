@@ -54,89 +54,74 @@ def _grow(a, n):
     return b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _solve(avail, g, C, K, d, ps_h, po_h, keep):
     """DP core. Returns (min cost or inf, finish tick or -1, optimal actions if ``keep``)."""
     rs, pc = _overhead_chain(g, d)
     nr = rs.size
     S = 1 + 2 * nr  # state 0 = NONE; 1 + (type - 1) * nr + i = (SPOT | ON_DEMAND, rs[i])
     tick_cost = np.array([0.0, ps_h * g / 3600.0, po_h * g / 3600.0])
+    low = min(tick_cost[1], tick_cost[2])
     stype = np.zeros(S, np.int64)
     sidx = np.zeros(S, np.int64)
     for s in range(1, S):
         stype[s] = 1 + (s - 1) // nr
         sidx[s] = (s - 1) % nr
-    n_ticks = avail.size
+    n_av = np.zeros(K + 2, np.int64)  # n_av[j] = number of available ticks in [j, K)
+    for j in range(min(K, avail.size) - 1, -1, -1):
+        n_av[j] = n_av[j + 1] + (avail[j] != 0)
     cap = 64
-    curP, curC, newP, newC = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
-    tmpP, tmpC, gP, gC = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
-    newPar, gSrc, order = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+    curP, curC, newP, newC = np.zeros(cap), np.zeros(cap), np.empty(cap), np.empty(cap)
+    gP, gC = np.empty(cap), np.empty(cap)
+    newPar, gSrc = np.empty(cap, np.int64), np.empty(cap, np.int64)
     newAct = np.empty(cap, np.int8)
-    hPar = np.empty(cap if keep else 0, np.int64)
-    hAct = np.empty(cap if keep else 0, np.int8)
+    hPar = np.full(cap if keep else 0, -1, np.int64)
+    hAct = np.full(cap if keep else 0, -1, np.int8)
+    rlo, rhi = np.empty(S, np.int64), np.empty(S, np.int64)
     curOff = np.zeros(S + 1, np.int64)
+    curOff[1:] = 1  # before tick 0: one NONE entry (P = 0, cost = 0); tick 0 bills/credits nothing
     newOff = np.zeros(S + 1, np.int64)
     best, best_src, best_tick = np.inf, -1, -1
+    m, base, hn = 1, 0, 1  # entries now; global index of curP[0]; history length
 
-    # Tick 0: prev = NONE, so no bill and no credit; decide NONE, ON_DEMAND or SPOT (if available).
-    a0 = n_ticks > 0 and avail[0] != 0
-    m = 0
-    for s in range(S):
-        curOff[s] = m
-        e = stype[s]
-        if s == 0 or (sidx[s] == 0 and (e == ON_DEMAND or (e == SPOT and a0))):
-            r0 = 0.0 if e == NONE else rs[0]
-            lag = 1 if e == NONE else 0
-            if lag + math.ceil((C + (d if e == NONE else r0) - _SLACK) / g) <= K:
-                curP[m], curC[m] = 0.0, 0.0
-                if keep:
-                    hPar[m], hAct[m] = -1, e
-                m += 1
-    curOff[S] = m
-    base, hn = 0, m  # global index of curP[0]; history length
-
-    for k in range(K):
+    for kk in range(K + 1):
         if m == 0:
             break
-        kk = k + 1
-        a = kk < n_ticks and avail[kk] != 0
+        a = kk < avail.size and avail[kk] != 0
         if 3 * m + 3 > cap:
             cap = 2 * (3 * m + 3)
             curP, curC = _grow(curP, cap), _grow(curC, cap)
-            newP, newC, tmpP, tmpC = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
-            gP, gC = np.empty(cap), np.empty(cap)
-            newPar, gSrc, order = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
-            newAct = np.empty(cap, np.int8)
-        # Steps 1-5 for every entry: bill, preempt (type-level), credit, complete.
+            newP, newC, gP, gC = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
+            newPar, gSrc, newAct = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int8)
+        # Steps 1-5 in place: bill, credit, complete (preemption acts on the type, below).
         for s in range(S):
             e = stype[s]
-            tc = tick_cost[e]
-            p0 = pc[sidx[s]]
             for x in range(curOff[s], curOff[s + 1]):
-                c = curC[x] + tc
+                c = curC[x] + tick_cost[e]
                 P = curP[x]
                 if e != NONE:
-                    p = p0
+                    p = pc[sidx[s]]
                     if C - P < p:
                         p = C - P
                     P = P + p
                 if C - P <= _DONE_TOL:
                     if c < best:
                         best, best_src, best_tick = c, base + x, kk
-                    tmpP[x] = -1.0  # finished: no further decisions
-                else:
-                    tmpP[x] = P
-                tmpC[x] = c
-        # Step 6/9: route every surviving entry to its post-decision state; Pareto-merge per state.
+                    P = -1.0  # finished: no further decisions
+                curP[x], curC[x] = P, c
+        if kk == K:
+            break
+        # Steps 6-9: route each surviving entry to its post-decision state; merge the Pareto fronts.
         nm = 0
         for t in range(S):
             newOff[t] = nm
             e = stype[t]
             if e == SPOT and not a:
                 continue
-            need_r = d if e == NONE else rs[sidx[t]]
             lag = 1 if e == NONE else 0
-            ng = 0
+            need_r = d if e == NONE else rs[sidx[t]]
+            first = tick_cost[e]
+            nrun, ng = 0, 0
             for s in range(S):
                 cur = stype[s]
                 if cur == SPOT and not a:
@@ -149,40 +134,48 @@ def _solve(avail, g, C, K, d, ps_h, po_h, keep):
                     ts = 1 + (e - 1) * nr
                 if ts != t:
                     continue
+                rlo[nrun] = ng
                 for x in range(curOff[s], curOff[s + 1]):
-                    P = tmpP[x]
-                    if P < 0.0 or tmpC[x] >= best:
+                    P, c = curP[x], curC[x]
+                    if P < 0.0 or c >= best:
                         continue
-                    if kk + lag + math.ceil((C - P + need_r - _SLACK) / g) > K:
+                    n = max(math.ceil((C - P + need_r - _SLACK) / g), 1)
+                    if kk + lag + n > K:
                         continue
-                    gP[ng], gC[ng], gSrc[ng] = P, tmpC[x], x
+                    rest = n - 1 + lag
+                    av = n_av[kk + 1]
+                    lb = first + min(rest, av) * low + max(rest - av, 0) * tick_cost[ON_DEMAND]
+                    if c + lb >= best * (1.0 + 1e-9):
+                        continue
+                    gP[ng], gC[ng], gSrc[ng] = P, c, x
                     ng += 1
-            if ng == 0:
-                continue
-            srt = True
-            for y in range(1, ng):
-                if gP[y] < gP[y - 1]:
-                    srt = False
+                if ng > rlo[nrun]:
+                    rhi[nrun] = ng - 1  # runs are sorted by P ascending; merge from their tops
+                    nrun += 1
+            lo, runmin = nm, np.inf
+            while True:  # k-way merge by descending P; keep strictly decreasing cost
+                bu, bP, bC = -1, -1.0, np.inf
+                for u in range(nrun):
+                    h = rhi[u]
+                    if h >= rlo[u] and (gP[h] > bP or (gP[h] == bP and gC[h] < bC)):
+                        bu, bP, bC = u, gP[h], gC[h]
+                if bu < 0:
                     break
-            if srt:
-                for y in range(ng):
-                    order[y] = y
-            else:
-                order[:ng] = np.argsort(gP[:ng], kind="mergesort")
-            lo = nm
-            runmin = np.inf
-            for q in range(ng - 1, -1, -1):  # descending P: keep strictly decreasing cost
-                y = order[q]
-                if gC[y] < runmin:
-                    if nm > lo and newP[nm - 1] == gP[y]:
+                y = rhi[bu]
+                rhi[bu] -= 1
+                if bC < runmin:
+                    if nm > lo and newP[nm - 1] == bP:
                         nm -= 1  # same P, cheaper: replace
-                    newP[nm], newC[nm], newPar[nm], newAct[nm] = gP[y], gC[y], base + gSrc[y], e
+                    newP[nm], newC[nm], newPar[nm], newAct[nm] = bP, bC, base + gSrc[y], e
                     nm += 1
-                    runmin = gC[y]
-            newP[lo:nm] = newP[lo:nm][::-1].copy()
-            newC[lo:nm] = newC[lo:nm][::-1].copy()
-            newPar[lo:nm] = newPar[lo:nm][::-1].copy()
-            newAct[lo:nm] = newAct[lo:nm][::-1].copy()
+                    runmin = bC
+            i, j = lo, nm - 1
+            while i < j:  # back to ascending P
+                newP[i], newP[j] = newP[j], newP[i]
+                newC[i], newC[j] = newC[j], newC[i]
+                newPar[i], newPar[j] = newPar[j], newPar[i]
+                newAct[i], newAct[j] = newAct[j], newAct[i]
+                i, j = i + 1, j - 1
         newOff[S] = nm
         if keep:
             if hn + nm > hPar.size:
@@ -197,11 +190,10 @@ def _solve(avail, g, C, K, d, ps_h, po_h, keep):
         m = nm
 
     actions = np.empty(max(best_tick, 0) if keep else 0, np.int8)
-    if keep and best_tick > 0:
-        x = best_src
-        for t in range(best_tick - 1, -1, -1):
-            actions[t] = hAct[x]
-            x = hPar[x]
+    x = best_src
+    for t in range(actions.size - 1, -1, -1):
+        actions[t] = hAct[x]
+        x = hPar[x]
     return best, best_tick, actions
 
 
