@@ -116,7 +116,7 @@ def multi_region_up(obs, state):
         if d == 0 and any_spot:
             action = SPOT
     region = obs.region
-    if action == SPOT and vec[region] != 1:
+    if action == SPOT and vec[region] != 1 and best >= 0:
         region = best
     return (action, region)
 

@@ -23,7 +23,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from .episode import ERR_OK, ERROR_REASONS, _is_int, run_episode, run_episode_jit
+from .episode import ERR_OK, ERROR_REASONS, run_episode, run_episode_jit
 from .kernel import (
     GUARD_STRICT,
     S_COST,
@@ -169,7 +169,7 @@ def _batch_jit(avail_all, avail_all_ro, spot_all, spot_all_ro, price_od, gap_s, 
 
 
 class _Timed:
-    """Wraps a Python policy: validates each action and enforces the per-decision time budget."""
+    """Wraps a Python policy: times each decision against the per-decision budget."""
 
     def __init__(self, policy: Callable, max_decision_s: float) -> None:
         self.policy = policy
@@ -177,6 +177,7 @@ class _Timed:
         self.calls = 0
         self.max_s = 0.0
         self.total_s = 0.0
+        self.last: Any = None
 
     def __call__(self, obs: Any, state: Any) -> Any:
         t0 = time.perf_counter()
@@ -184,19 +185,36 @@ class _Timed:
         dt = time.perf_counter() - t0
         self.calls += 1
         self.total_s += dt
+        self.last = action
         if dt > self.max_s:
             self.max_s = dt
-        if dt > self.max_decision_s:
-            raise PolicyError(f"tick {obs.tick}: decision took {dt * 1e3:.0f} ms, over the "
-                              f"{self.max_decision_s * 1e3:.0f} ms per-decision budget")
-        parts = action if isinstance(action, (tuple, list)) else (action,)
-        if len(parts) not in (1, 2) or not all(_is_int(x) for x in parts):
-            raise PolicyError(f"tick {obs.tick}: {ERROR_REASONS[1]}; got {action!r}")
+            if dt > self.max_decision_s:
+                raise PolicyError(f"tick {obs.tick}: decision took {dt * 1e3:.0f} ms, over the "
+                                  f"{self.max_decision_s * 1e3:.0f} ms per-decision budget")
         return action
 
 
+_COMPILED: dict[Callable, Callable | None] = {}
+
+
 def compile_policy(policy: Callable) -> Callable | None:
-    """``numba.njit(policy)`` if it compiles inside the batch loop, else None (use the Python path)."""
+    """``numba.njit(policy)`` if it compiles inside the batch loop, else None (use the Python path).
+
+    Results are memoised per function object, so a policy is compiled once per process.
+    """
+    try:
+        return _COMPILED[policy]
+    except (KeyError, TypeError):
+        pass
+    jitted = _compile_policy(policy)
+    try:
+        _COMPILED[policy] = jitted
+    except TypeError:  # unhashable callable
+        pass
+    return jitted
+
+
+def _compile_policy(policy: Callable) -> Callable | None:
     if isinstance(policy, numba.core.registry.CPUDispatcher):
         jitted = policy
     else:
@@ -239,11 +257,15 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
     timed = _Timed(policy, max_decision_s)
     avail_ro = readonly(runs.avail)
     spot_ro = readonly(runs.spot_price)
+    lists: dict[int, tuple[list, list]] = {}
     for i in range(n):
         j = int(runs.trace_index[i])
-        s = _fresh_state()
+        if j not in lists:
+            lists[j] = (runs.avail[j].tolist(), runs.spot_price[j].tolist())
+        avail_list, price_list = lists[j]
+        s = _fresh_state().tolist()
         err, tick = run_episode(
-            runs.avail[j], avail_ro[j], runs.spot_price[j], spot_ro[j], runs.price_od, runs.gap_s,
+            avail_list, avail_ro[j], price_list, spot_ro[j], runs.price_od, runs.gap_s,
             float(runs.job_s[i]), float(runs.deadline_s[i]), float(runs.overhead_s[i]), guard, global_obs,
             timed, Memory(), s, *tail)
         out_state[i] = s
@@ -282,8 +304,9 @@ def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_ob
     bad = np.flatnonzero(out_err != ERR_OK)
     if bad.size:
         i = int(bad[0])
+        got = f"; got {timed.last!r}" if timed is not None and int(out_err[i]) in (1, 2) else ""
         raise PolicyError(f"run {i} (trace {int(runs.trace_index[i])}) tick {int(out_err_tick[i])}: "
-                          f"{ERROR_REASONS.get(int(out_err[i]), 'error')}")
+                          f"{ERROR_REASONS.get(int(out_err[i]), 'error')}{got}")
     if timed is not None and timed.calls and timed.total_s / timed.calls > max_mean_decision_s:
         raise PolicyError(f"mean decision time {timed.total_s / timed.calls * 1e3:.2f} ms is over the "
                           f"{max_mean_decision_s * 1e3:.1f} ms budget")

@@ -47,11 +47,13 @@ ERROR_REASONS = {
 
 
 def _is_int(x: object) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+    return type(x) is int or (isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)))
 
 
 def as_action(a: object, rho: int) -> tuple[int, int, int]:
     """Normalise a policy's return value to (type, region, error code)."""
+    if type(a) is int:
+        return a, rho, ERR_OK
     if isinstance(a, (tuple, list)) and len(a) == 2:
         t, r = a[0], a[1]
     else:
@@ -82,9 +84,11 @@ def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job
 
     ``avail`` is int8 ``[T, N]`` with 1 = spot available; ``*_ro`` are read-only views of the buffer
     before them, which only the policy sees. ``s`` must be a fresh :func:`.kernel.new_state`.
+    The Python path passes ``avail``, ``spot_price`` and ``s`` as plain lists (faster scalar access);
+    the policy still only sees the read-only arrays.
     """
-    n_ticks = avail.shape[0]
-    n_regions = avail.shape[1]
+    n_ticks = len(avail)
+    n_regions = len(avail[0])
     k_deadline = deadline_tick(deadline_s, gap_s)
     if math.ceil((job_s + overhead_s) / gap_s) > k_deadline:
         return ERR_INFEASIBLE, -1
@@ -93,22 +97,24 @@ def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job
     stop = k_deadline if guard == GUARD_OFF else n_ticks - 1
     seen_avail[:] = -1
     seen_tick[:] = -1
+    local_vec[:] = -1
     while True:
         k = int(s[S_TICK])
         done = tick_begin(s, avail[k], spot_price, price_od, gap_s, job_s)
         if k > 0:
             ledger_cost[k - 1] = s[S_LAST_BILL]
         rho = int(s[S_RHO])
-        bit = avail[k, rho]
+        bit = avail[k][rho]
         hist_avail[k] = bit
         if global_obs:
             for j in range(n_regions):
-                seen_avail[j] = avail[k, j]
+                seen_avail[j] = avail[k][j]
                 seen_tick[j] = k
         else:
             seen_avail[rho] = bit
             seen_tick[rho] = k
-            local_vec[:] = -1
+            if k > 0:
+                local_vec[hist_region[k - 1]] = -1  # forget the region left at k - 1
             local_vec[rho] = bit
         if done or k >= stop:
             return ERR_OK, -1
