@@ -17,17 +17,13 @@ MULTI_SOURCES = ("train", "holdout", "reference", "real-train", "real-holdout")
 
 def load_sources(traces: str, multi: bool) -> list[TraceSet]:
     """Trace sets for a config's ``traces`` value (a source name or an ``.npz`` path)."""
-    from adrs.traces.spot import embedded, importers
-
-    kind = "multi" if multi else "single"
     if traces in ("train", "holdout"):
-        return [embedded.load_embedded(kind, traces)]
+        from adrs.traces.spot import embedded
+
+        return [embedded.load_embedded("multi" if multi else "single", traces)]
     if traces.endswith(".npz") or Path(traces).is_file():
-        ts = trace_format.load(traces)
-        if multi != (ts.n_regions > 1 or ts.gap_seconds == 195):
-            # a 1-region set can still be run in the multi env; only warn via the name
-            pass
-        return [ts]
+        return [trace_format.load(traces)]
+    from adrs.traces.spot import importers, real_multi
     if not multi:
         table = {
             "reference": importers.load_reference_single,
@@ -37,9 +33,9 @@ def load_sources(traces: str, multi: bool) -> list[TraceSet]:
         }
     else:
         table = {
-            "reference": lambda: list(importers.load_reference_multi().values()),
-            "real-train": lambda: importers.multi_real_split("train"),
-            "real-holdout": lambda: importers.multi_real_split("holdout"),
+            "reference": lambda: list(real_multi.load_reference_multi().values()),
+            "real-train": lambda: real_multi.real_split("train"),
+            "real-holdout": lambda: real_multi.real_split("holdout"),
         }
     if traces not in table:
         valid = MULTI_SOURCES if multi else SINGLE_SOURCES
