@@ -149,6 +149,7 @@ class SpotTask:
 
 TASK = SpotTask(multi=False)
 TASK_MULTI = SpotTask(multi=True)
+TASKS = {"cant-be-late": TASK, "cant-be-late-multi": TASK_MULTI}
 
 
 def evaluate_program_on(source_name: str, policy: Callable, multi: bool, traces: str) -> float:

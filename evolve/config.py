@@ -1,0 +1,103 @@
+"""Strict, typed configuration of an evolve run (:class:`EvolveConfig`).
+
+Unknown keys are errors (``adrs.config.build_config``). Budget fields and ``workers`` may change on
+resume; every other field is part of the config hash that a resumed run must match.
+
+>>> cfg = build_evolve_config({"iterations": 16, "seed": 3})
+>>> cfg.iterations, cfg.strategy
+(16, 'evolve')
+>>> build_evolve_config({"iteratons": 1})
+Traceback (most recent call last):
+...
+adrs.config.ConfigError: unknown config key(s) 'iteratons' for EvolveConfig; valid keys: ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adrs.config import ConfigError, build_config, config_to_dict, doc_field
+
+STRATEGIES = ("evolve", "best_of_n", "random_mutation")
+GENERATORS = ("offline",)
+RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers"})
+"""Fields that may differ between a run and its resumption (budgets and worker count)."""
+
+
+@dataclass(frozen=True)
+class EvolveConfig:
+    """Settings of one ``adrs evolve`` run."""
+
+    seed: int = doc_field(0, "Run seed; split into named RNG streams (select, offline, llm, prompt, bootstrap).")
+    iterations: int = doc_field(64, "Budget: proposals (evaluated or rejected) after the seed.")
+    max_evaluations: int = doc_field(0, "Budget: train evaluations of candidates (0 = no limit).")
+    minutes: float = doc_field(0.0, "Budget: wall-clock minutes, checked between generations (0 = none).")
+    strategy: str = doc_field("evolve", "Search strategy: evolve, best_of_n or random_mutation.")
+    generator: str = doc_field("offline", "Solution generator; only 'offline' exists in v1.")
+    seed_program: str = doc_field("default", "Seed program: a key of the task's seed_programs or a file.")
+    workers: int = doc_field(1, "Concurrent sandboxed children; never changes the trajectory.")
+    batch_size: int = doc_field(8, "Proposals per generation (independent of workers).")
+    n_islands: int = doc_field(3, "Number of islands.")
+    migration_interval: int = doc_field(5, "Generations between ring migrations.")
+    migration_fraction: float = doc_field(0.1, "Fraction of an island's best copied to each neighbour.")
+    archive_size: int = doc_field(8, "Size of the global elite archive (best by train).")
+    exploit_prob: float = doc_field(0.2, "Probability of drawing the parent from the island's elites.")
+    n_inspirations: int = doc_field(3, "Same-island programs passed to the generator as context.")
+    offline_weights: tuple[float, ...] = doc_field(
+        (0.5, 0.25, 0.15, 0.1), "Offline operator weights: params, ast, recombine, crossover."
+    )
+    sigma0: float = doc_field(0.3, "Initial step size of numeric-constant tuning (log scale).")
+    dedup: bool = doc_field(True, "Reject proposals whose probe behaviour signature is already stored.")
+    checkpoint_every: int = doc_field(5, "Generations between checkpoints (holdout of the new top-k).")
+    holdout_top_k: int = doc_field(3, "Top-k by train scored on holdout at checkpoints and at the end.")
+    cpu_s_per_unit: float = doc_field(5.0, "CPU seconds allowed per evaluation unit (after compile).")
+    cpu_s_base: float = doc_field(1.0, "CPU seconds added to every job's limit.")
+    wall_factor: float = doc_field(3.0, "Wall-clock limit = wall_factor * CPU limit + 2 s.")
+    compile_wall_s: float = doc_field(120.0, "Wall-clock seconds allowed for loading and prepare().")
+    memory_mb: int = doc_field(1024, "Address-space headroom of a child (RLIMIT_AS) in MiB.")
+    max_procs: int = doc_field(4, "Most processes a child's group may hold (fork-bomb guard).")
+
+    def search_dict(self) -> dict[str, Any]:
+        """The fields that define the search (everything but budgets and workers)."""
+        return {k: v for k, v in config_to_dict(self).items() if k not in RESUMABLE_FIELDS}
+
+    def config_hash(self) -> str:
+        """Hash of :meth:`search_dict`; a resumed run must match it."""
+        text = json.dumps(self.search_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_evolve_config(overrides: Mapping[str, Any] | None = None,
+                        base: EvolveConfig | None = None) -> EvolveConfig:
+    """Build and validate an :class:`EvolveConfig` (unknown keys and bad values raise ConfigError)."""
+    values = dict(overrides or {})
+    if "offline_weights" in values:
+        values["offline_weights"] = tuple(float(w) for w in values["offline_weights"])
+    cfg = build_config(EvolveConfig, values, base)
+    _validate(cfg)
+    return cfg
+
+
+def _validate(cfg: EvolveConfig) -> None:
+    if cfg.strategy not in STRATEGIES:
+        raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {cfg.strategy!r}")
+    if cfg.generator not in GENERATORS:
+        raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, got {cfg.generator!r}")
+    positive = ("batch_size", "n_islands", "migration_interval", "checkpoint_every", "workers",
+                "archive_size", "max_procs", "memory_mb")
+    for name in positive:
+        if int(getattr(cfg, name)) < 1:
+            raise ConfigError(f"{name} must be >= 1")
+    for name in ("iterations", "max_evaluations", "holdout_top_k", "n_inspirations"):
+        if int(getattr(cfg, name)) < 0:
+            raise ConfigError(f"{name} must be >= 0")
+    if cfg.minutes < 0 or cfg.cpu_s_per_unit <= 0 or cfg.sigma0 <= 0 or cfg.wall_factor < 1:
+        raise ConfigError("minutes >= 0, cpu_s_per_unit > 0, sigma0 > 0 and wall_factor >= 1 required")
+    if len(cfg.offline_weights) != 4 or any(w < 0 for w in cfg.offline_weights) or not sum(cfg.offline_weights):
+        raise ConfigError("offline_weights needs 4 non-negative weights (params, ast, recombine, crossover)")
+    if not 0 <= cfg.exploit_prob <= 1 or not 0 < cfg.migration_fraction <= 1:
+        raise ConfigError("exploit_prob must be in [0, 1] and migration_fraction in (0, 1]")
