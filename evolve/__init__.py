@@ -48,7 +48,7 @@ def run_evolve(
     """
     from adrs.config import config_to_dict
     from adrs.evolve.controller import Controller, open_run
-    from adrs.evolve.generators.offline import OfflineGenerator
+    from adrs.evolve.generators.offline import DEFAULT_OFFLINE_WEIGHTS, OfflineGenerator
     from adrs.evolve.report import build_summary, write_outputs
     from adrs.evolve.task import get_task as _get_task
 
@@ -65,7 +65,8 @@ def run_evolve(
     run_dir = store.path.parent
     try:
         task = _get_task(spec)
-        gen = generator or OfflineGenerator(cfg.offline_weights)
+        weights = cfg.offline_weights or getattr(task, "offline_weights", DEFAULT_OFFLINE_WEIGHTS)
+        gen = generator or OfflineGenerator(weights)
         Controller(task, spec, cfg, store, gen, progress).run()
     finally:
         store.close()

@@ -48,7 +48,8 @@ class EvolveConfig:
     exploit_prob: float = doc_field(0.2, "Probability of drawing the parent from the island's elites.")
     n_inspirations: int = doc_field(3, "Same-island programs passed to the generator as context.")
     offline_weights: tuple[float, ...] = doc_field(
-        (0.5, 0.25, 0.15, 0.1), "Offline operator weights: params, ast, recombine, crossover."
+        (), "Offline operator weights: params, ast, recombine, crossover; () uses the task's "
+        "`offline_weights` if it declares them, else (0.5, 0.25, 0.15, 0.1)."
     )
     sigma0: float = doc_field(0.3, "Initial step size of numeric-constant tuning (log scale).")
     dedup: bool = doc_field(True, "Reject proposals whose probe behaviour signature is already stored.")
@@ -97,7 +98,8 @@ def _validate(cfg: EvolveConfig) -> None:
             raise ConfigError(f"{name} must be >= 0")
     if cfg.minutes < 0 or cfg.cpu_s_per_unit <= 0 or cfg.sigma0 <= 0 or cfg.wall_factor < 1:
         raise ConfigError("minutes >= 0, cpu_s_per_unit > 0, sigma0 > 0 and wall_factor >= 1 required")
-    if len(cfg.offline_weights) != 4 or any(w < 0 for w in cfg.offline_weights) or not sum(cfg.offline_weights):
+    if cfg.offline_weights and (len(cfg.offline_weights) != 4 or any(w < 0 for w in cfg.offline_weights)
+                                or not sum(cfg.offline_weights)):
         raise ConfigError("offline_weights needs 4 non-negative weights (params, ast, recombine, crossover)")
     if not 0 <= cfg.exploit_prob <= 1 or not 0 < cfg.migration_fraction <= 1:
         raise ConfigError("exploit_prob must be in [0, 1] and migration_fraction in (0, 1]")

@@ -19,12 +19,16 @@ from adrs.evolve.generators.recombine import recombine
 FAMILIES = ("params", "ast", "recombine", "crossover")
 
 
+DEFAULT_OFFLINE_WEIGHTS = (0.5, 0.25, 0.15, 0.1)
+"""Operator weights (params, ast, recombine, crossover) for tasks that declare none."""
+
+
 class OfflineGenerator:
     """Propose children without any model: see the module docstring."""
 
     name = "offline"
 
-    def __init__(self, weights: Sequence[float] = (0.5, 0.25, 0.15, 0.1)) -> None:
+    def __init__(self, weights: Sequence[float] = DEFAULT_OFFLINE_WEIGHTS) -> None:
         if len(weights) != len(FAMILIES):
             raise ValueError("offline weights: params, ast, recombine, crossover")
         self.weights = dict(zip(FAMILIES, (float(w) for w in weights), strict=True))
