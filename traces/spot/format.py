@@ -112,7 +112,9 @@ def validate(ts: TraceSet) -> None:
 
 def _array_bytes(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    # np.ascontiguousarray would turn the 0-d header into shape (1,); keep the documented 0-d layout.
+    arr = arr if arr.flags.c_contiguous else np.array(arr, order="C")
+    np.lib.format.write_array(buf, arr, allow_pickle=False)
     return buf.getvalue()
 
 
@@ -155,7 +157,11 @@ def load(path: str | Path) -> TraceSet:
                 raise TraceFormatError(f"{path}: not an adrs trace file (missing {sorted(missing)})")
             bits = npz["bits"]
             price = npz["spot_price"]
-            header_text = str(npz["header"])
+            header_arr = npz["header"]
+            if header_arr.dtype.kind != "U" or header_arr.size != 1:
+                raise TraceFormatError(f"{path}: header must be a single unicode string, got "
+                                       f"{header_arr.dtype} {header_arr.shape}")
+            header_text = str(header_arr.reshape(-1)[0])
     except TraceFormatError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, ValueError, EOFError ...
@@ -164,6 +170,8 @@ def load(path: str | Path) -> TraceSet:
         header = json.loads(header_text)
     except json.JSONDecodeError as exc:
         raise TraceFormatError(f"{path}: header is not JSON ({exc})") from exc
+    if not isinstance(header, dict):
+        raise TraceFormatError(f"{path}: header must be a JSON object")
     if header.get("format") != FORMAT_NAME:
         raise TraceFormatError(f"{path}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}")
     if header.get("version") != FORMAT_VERSION:
@@ -178,6 +186,10 @@ def load(path: str | Path) -> TraceSet:
         )
     except KeyError as exc:
         raise TraceFormatError(f"{path}: header lacks {exc}") from exc
+    except TraceFormatError as exc:
+        raise TraceFormatError(f"{path}: {exc}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:  # e.g. gap_seconds "abc", traces not dicts
+        raise TraceFormatError(f"{path}: malformed header ({type(exc).__name__}: {exc})") from exc
 
 
 def to_sky_spot_json(ts: TraceSet, index: int, region: int = 0) -> dict[str, Any]:
