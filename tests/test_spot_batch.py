@@ -151,3 +151,12 @@ def test_r9_slow_decision_fails():
 
     with pytest.raises(PolicyError, match="per-decision budget"):
         run_batch(sleepy, small_runs(n_traces=1), mode="python")
+
+
+@pytest.mark.parametrize("mode", ["python", "compiled"])
+def test_division_by_zero_fails_on_both_paths(mode):
+    def divides(obs, state):
+        return 1 if 1.0 / (obs.tick - 5) > -10.0 else 0
+
+    with pytest.raises(PolicyError, match="ZeroDivisionError"):
+        run_batch(divides, small_runs(n_traces=1), mode=mode)
