@@ -76,6 +76,7 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     except (ConfigError, FileExistsError, FileNotFoundError, LookupError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    console.print()
     console.print(render(summary))
     console.print(f"best program: {summary.run_dir}/best_program.py  (summary.json beside it)")
     return 0
