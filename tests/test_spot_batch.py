@@ -160,3 +160,19 @@ def test_division_by_zero_fails_on_both_paths(mode):
 
     with pytest.raises(PolicyError, match="ZeroDivisionError"):
         run_batch(divides, small_runs(n_traces=1), mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["python", "compiled"])
+@pytest.mark.parametrize("global_obs", [False, True])
+def test_out_of_bounds_peeks_fail_on_both_paths(mode, global_obs):
+    """Compiled policies are bounds-checked: no reading past an observation array (e.g. the future)."""
+
+    def peek_history(obs, state):
+        return 1 if obs.history_avail[obs.tick + 3] == 1 else 0
+
+    def peek_regions(obs, state):
+        return (1 if obs.spot_available_by_region[obs.n_regions + 1] == 1 else 0, obs.region)
+
+    for policy in (peek_history, peek_regions):
+        with pytest.raises(PolicyError, match="IndexError"):
+            run_batch(policy, small_runs(n_traces=1, n_regions=2), mode=mode, global_obs=global_obs)

@@ -126,10 +126,6 @@ class _Buffers:
         self.spot_price = spot_price
         self.avail = avail
 
-    def episode_args(self, avail: np.ndarray, spot_price: np.ndarray) -> tuple[Any, ...]:
-        ro = readonly
-        return (avail, ro(avail), spot_price, ro(spot_price))
-
     def tail_args(self) -> tuple[Any, ...]:
         ro = readonly
         return (self.hist_avail, ro(self.hist_avail), self.hist_type, ro(self.hist_type),
@@ -145,7 +141,7 @@ def _fresh_state() -> np.ndarray:
 
 
 @numba.njit
-def _batch_jit(avail_all, avail_all_ro, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
+def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
                deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
@@ -158,7 +154,7 @@ def _batch_jit(avail_all, avail_all_ro, spot_all, spot_all_ro, price_od, gap_s, 
         s[S_FINISH] = -1.0
         state[:] = 0.0
         err, err_tick = run_episode_jit(
-            avail_all[j], avail_all_ro[j], spot_all[j], spot_all_ro[j], price_od, gap_s, job_s[i],
+            avail_all[j], spot_all[j], spot_all_ro[j], price_od, gap_s, job_s[i],
             deadline_s[i], overhead_s[i], guard, global_obs, policy, state, s, hist_avail, hist_avail_ro,
             hist_type, hist_type_ro, hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick,
             seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost)
@@ -219,7 +215,7 @@ def _compile_policy(policy: Callable) -> Callable | None:
         jitted = policy
     else:
         try:
-            jitted = numba.njit(policy)
+            jitted = numba.njit(boundscheck=True)(policy)
         except Exception:
             return None
     avail = np.ones((1, 8, 1), dtype=np.int8)
@@ -241,7 +237,7 @@ def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool):
     out_err = np.zeros(n, dtype=np.int64)
     out_err_tick = np.full(n, -1, dtype=np.int64)
     bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
-    _batch_jit(runs.avail, readonly(runs.avail), runs.spot_price, readonly(runs.spot_price), runs.price_od,
+    _batch_jit(runs.avail, runs.spot_price, readonly(runs.spot_price), runs.price_od,
                runs.gap_s, runs.trace_index, runs.job_s, runs.deadline_s, runs.overhead_s, guard, global_obs,
                jitted, out_state, out_err, out_err_tick, *bufs.tail_args())
     return out_state, out_err, out_err_tick
@@ -255,7 +251,6 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
     bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
     tail = bufs.tail_args()
     timed = _Timed(policy, max_decision_s)
-    avail_ro = readonly(runs.avail)
     spot_ro = readonly(runs.spot_price)
     lists: dict[int, tuple[list, list]] = {}
     for i in range(n):
@@ -265,7 +260,7 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
         avail_list, price_list = lists[j]
         s = _fresh_state().tolist()
         err, tick = run_episode(
-            avail_list, avail_ro[j], price_list, spot_ro[j], runs.price_od, runs.gap_s,
+            avail_list, price_list, spot_ro[j], runs.price_od, runs.gap_s,
             float(runs.job_s[i]), float(runs.deadline_s[i]), float(runs.overhead_s[i]), guard, global_obs,
             timed, Memory(), s, *tail)
         out_state[i] = s

@@ -76,14 +76,15 @@ def _as_action_overload(a, rho):  # pragma: no cover - compiled
 
 
 @register_jitable
-def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
+def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
                 guard, global_obs, policy, state, s, hist_avail, hist_avail_ro, hist_type, hist_type_ro,
                 hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick, seen_tick_ro,
                 local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost):
     """Run one episode; returns (error code, tick of the error or -1). Results are left in ``s``.
 
-    ``avail`` is int8 ``[T, N]`` with 1 = spot available; ``*_ro`` are read-only views of the buffer
-    before them, which only the policy sees. ``s`` must be a fresh :func:`.kernel.new_state`.
+    ``avail`` is int8 ``[T, N]`` with 1 = spot available and is never shown to the policy; ``*_ro``
+    are read-only views of the buffer before them, which only the policy sees. ``s`` must be a fresh
+    :func:`.kernel.new_state`.
     The Python path passes ``avail``, ``spot_price`` and ``s`` as plain lists (faster scalar access);
     the policy still only sees the read-only arrays.
     """
@@ -110,6 +111,7 @@ def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job
             for j in range(n_regions):
                 seen_avail[j] = avail[k][j]
                 seen_tick[j] = k
+                local_vec[j] = avail[k][j]  # a copy: the policy never holds a view of the trace
         else:
             seen_avail[rho] = bit
             seen_tick[rho] = k
@@ -126,7 +128,7 @@ def run_episode(avail, avail_ro, spot_price, spot_price_ro, price_od, gap_s, job
             k, t, gap_s, job_s, deadline_s, overhead_s, bit == 1, int(s[S_PREV]), cur,
             s[S_PREEMPTED] == 1.0, p, job_s - p, deadline_s - t, r_vis, price_od, spot_price[rho],
             price_od / spot_price[rho], s[S_COST], rho, n_regions, spot_price_ro,
-            avail_ro[k] if global_obs else local_vec_ro, seen_avail_ro, seen_tick_ro,
+            local_vec_ro, seen_avail_ro, seen_tick_ro,
             hist_avail_ro[: k + 1], hist_type_ro[:k], hist_region_ro[:k],
         )
         req_type, req_region, err = as_action(policy(obs, state), rho)
