@@ -87,8 +87,10 @@ def _omniscient(runs: Runs) -> BatchResult:
     cost = omniscient_costs(avail, runs.gap_s, runs.job_s, runs.deadline_s, runs.overhead_s,
                             runs.spot_price[runs.trace_index, 0], runs.price_od)
     k = np.floor(runs.deadline_s / runs.gap_s).astype(np.int64)
-    return BatchResult(cost_usd=np.asarray(cost, dtype=np.float64), finish_tick=k, deadline_tick=k,
-                       counters={}, compiled=True)
+    cost = np.asarray(cost, dtype=np.float64)
+    # the DP reports the optimal cost only: finish ticks are unknown (-1); it completes by K or is infeasible
+    return BatchResult(cost_usd=cost, finish_tick=np.full(k.shape, -1, dtype=np.int64), deadline_tick=k,
+                       counters={}, compiled=True, known_misses=~np.isfinite(cost))
 
 
 def _chunks(runs: Runs, size: int) -> list[Runs]:
@@ -162,7 +164,7 @@ def _append_rows(rows: list[dict[str, Any]], meta: list[dict[str, Any]], runs: R
         row["finish_tick"] = finish
         row["deadline_tick"] = int(res.deadline_tick[i])
         row["missed"] = bool(missed[i])
-        row["late_ticks"] = max(0, finish - int(res.deadline_tick[i])) if finish >= 0 else -1
+        row["late_ticks"] = max(0, finish - int(res.deadline_tick[i])) if finish >= 0 else (-1 if missed[i] else 0)
         for name, values in res.counters.items():
             row[name] = float(values[i])
         rows.append(row)

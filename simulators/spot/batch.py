@@ -93,8 +93,13 @@ class BatchResult:
     decide_calls: int = 0
     decide_max_s: float = 0.0
 
+    known_misses: np.ndarray | None = None
+    """Set when finish ticks are unknown (the omniscient bound): the miss flags themselves."""
+
     @property
     def missed(self) -> np.ndarray:
+        if self.known_misses is not None:
+            return self.known_misses
         return (self.finish_tick < 0) | (self.finish_tick > self.deadline_tick)
 
 
