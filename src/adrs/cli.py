@@ -29,6 +29,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return module.run_command(args)
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from adrs.registry import spec
+
+    module = importlib.import_module(spec(args.env).package + ".compare")
+    return module.compare_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``adrs`` argument parser (subcommands register themselves)."""
     parser = argparse.ArgumentParser(prog="adrs", description="AI-driven research for systems.")
@@ -50,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["auto", "compiled", "python"], default="auto",
                    help="batch path: compiled (numba) when the policy compiles, else Python")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="compare policies on the same traces with bootstrap CIs")
+    p.add_argument("env", help="environment id")
+    p.add_argument("--policies", required=True, help="comma-separated baseline names or .py files; the first is "
+                   "the reference of the paired differences")
+    p.add_argument("--split", help="trace source (train, holdout, or another source the env knows)")
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_compare)
 
     from adrs.traces.spot import calibrate
 
