@@ -36,6 +36,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return module.compare_command(args)
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from adrs.registry import spec
+
+    module = importlib.import_module(spec(args.env).package + ".replay")
+    return module.replay_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``adrs`` argument parser (subcommands register themselves)."""
     parser = argparse.ArgumentParser(prog="adrs", description="AI-driven research for systems.")
@@ -67,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("replay", help="run one policy on one trace and draw what happened")
+    p.add_argument("env", help="environment id")
+    p.add_argument("--policy", required=True, help="baseline name or .py file")
+    p.add_argument("--trace", required=True, help="trace id (or index) in the trace source")
+    p.add_argument("--split", help="trace source (default: the env's train split)")
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--plot", help="write a PNG picture of the run here")
+    p.add_argument("--json", action="store_true", help="print the per-tick record as JSON")
+    p.set_defaults(func=_cmd_replay)
 
     from adrs.traces.spot import calibrate
 
