@@ -14,8 +14,32 @@ def _as_grid(value: float | tuple[float, ...], name: str) -> tuple[float, ...]:
     return grid
 
 
+class _SpotGrid:
+    """Validation and the (deadline, overhead) grid, shared by both spot configs."""
+
+    deadline_hours: float | tuple[float, ...]
+    overhead_hours: float | tuple[float, ...]
+    guard: str
+
+    def _validate_common(self) -> None:
+        _as_grid(self.deadline_hours, "deadline_hours")
+        _as_grid(self.overhead_hours, "overhead_hours")
+        if self.guard not in ("strict", "reference", "off"):
+            raise ConfigError(f"guard must be 'strict', 'reference' or 'off', got {self.guard!r}")
+
+    @property
+    def deadlines(self) -> tuple[float, ...]:
+        """The deadline grid in hours."""
+        return _as_grid(self.deadline_hours, "deadline_hours")
+
+    @property
+    def overheads(self) -> tuple[float, ...]:
+        """The overhead grid in hours."""
+        return _as_grid(self.overhead_hours, "overhead_hours")
+
+
 @dataclass(frozen=True)
-class SpotConfig:
+class SpotConfig(_SpotGrid):
     """``cant-be-late``: one job on one region's spot market (spec §2)."""
 
     traces: str = doc_field("train", "Trace source: 'train' or 'holdout' (the embedded sets), "
@@ -36,20 +60,9 @@ class SpotConfig:
     max_mean_decision_ms: float = doc_field(5.0, "Mean per-decision budget for Python policies, ms.")
 
     def __post_init__(self) -> None:
-        _as_grid(self.deadline_hours, "deadline_hours")
-        _as_grid(self.overhead_hours, "overhead_hours")
-        if self.guard not in ("strict", "reference", "off"):
-            raise ConfigError(f"guard must be 'strict', 'reference' or 'off', got {self.guard!r}")
+        self._validate_common()
         if self.job_hours <= 0 or self.price_od_per_hour <= 0:
             raise ConfigError("job_hours and price_od_per_hour must be positive")
-
-    @property
-    def deadlines(self) -> tuple[float, ...]:
-        return _as_grid(self.deadline_hours, "deadline_hours")
-
-    @property
-    def overheads(self) -> tuple[float, ...]:
-        return _as_grid(self.overhead_hours, "overhead_hours")
 
     @property
     def multi(self) -> bool:
@@ -57,7 +70,7 @@ class SpotConfig:
 
 
 @dataclass(frozen=True)
-class MultiSpotConfig:
+class MultiSpotConfig(_SpotGrid):
     """``cant-be-late-multi``: the job over N time-aligned regions (spec §2.3, §3.5)."""
 
     traces: str = doc_field("train", "Trace source: 'train' or 'holdout' (embedded), 'reference' "
@@ -77,20 +90,11 @@ class MultiSpotConfig:
     max_mean_decision_ms: float = doc_field(5.0, "Mean per-decision budget for Python policies, ms.")
 
     def __post_init__(self) -> None:
-        _as_grid(self.deadline_hours, "deadline_hours")
-        _as_grid(self.overhead_hours, "overhead_hours")
+        self._validate_common()
         if self.observation not in ("local", "global"):
             raise ConfigError(f"observation must be 'local' or 'global', got {self.observation!r}")
-        if self.guard not in ("strict", "reference", "off"):
-            raise ConfigError(f"guard must be 'strict', 'reference' or 'off', got {self.guard!r}")
-
-    @property
-    def deadlines(self) -> tuple[float, ...]:
-        return _as_grid(self.deadline_hours, "deadline_hours")
-
-    @property
-    def overheads(self) -> tuple[float, ...]:
-        return _as_grid(self.overhead_hours, "overhead_hours")
+        if self.job_hours <= 0 or self.price_od_per_hour <= 0:
+            raise ConfigError("job_hours and price_od_per_hour must be positive")
 
     @property
     def multi(self) -> bool:
