@@ -105,3 +105,16 @@ def test_guard_off_stops_at_deadline_and_flags_miss():
     res = run_batch(always_none, runs, guard=GUARD_OFF, mode="python")
     assert res.finish_tick[0] == -1 and res.missed[0]
     assert res.cost_usd[0] == 0.0
+
+
+def test_guard_off_miss_is_charged_ten_times_on_demand():
+    from adrs.envs.spot.config import SpotConfig
+    from adrs.envs.spot.evaluate import evaluate
+
+    ev = evaluate(always_none, SpotConfig(traces="train", guard="off", deadline_hours=52.0, overhead_hours=0.2),
+                  mode="python")
+    assert ev.score.deadline_misses == ev.score.n_runs
+    run = ev.runs[0]
+    assert run["penalty_usd"] == pytest.approx(10 * 3.06 * (48 + 0.2), rel=1e-12)
+    assert run["cost_usd"] == run["penalty_usd"]
+    assert ev.score.score == -2.0  # -1 - misses / runs

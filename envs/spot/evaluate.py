@@ -160,6 +160,12 @@ def _append_rows(rows: list[dict[str, Any]], meta: list[dict[str, Any]], runs: R
         row = dict(base)
         finish = int(res.finish_tick[i])
         row["cost_usd"] = float(res.cost_usd[i])
+        row["penalty_usd"] = 0.0
+        if finish < 0 and "progress_s" in res.counters:
+            # unfinished at the stop (guard="off"): charge the remaining work at 10x on-demand (§3.4)
+            left_s = runs.job_s[i] - res.counters["progress_s"][i] + runs.overhead_s[i]
+            row["penalty_usd"] = 10.0 * runs.price_od * left_s / 3600.0
+            row["cost_usd"] += row["penalty_usd"]
         row["od_cost_usd"] = on_demand_cost(runs.job_s[i], runs.overhead_s[i], runs.gap_s, runs.price_od)
         row["finish_tick"] = finish
         row["deadline_tick"] = int(res.deadline_tick[i])

@@ -36,6 +36,7 @@ from .kernel import (
     S_N_PREEMPT,
     S_N_SPOT,
     S_OVERHEAD,
+    S_P,
     STATE_SIZE,
     deadline_tick,
 )
@@ -112,6 +113,7 @@ _COUNTERS = {
     "denied_spot": S_N_DENIED,
     "moves": S_N_MOVES,
     "guard_overrides": S_N_GUARD,
+    "progress_s": S_P,
 }
 
 
