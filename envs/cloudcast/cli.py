@@ -1,0 +1,75 @@
+"""``adrs run cloudcast``: evaluate one policy on an instance set; a table or one JSON object.
+
+JSON fields: ``env``, ``policy``, ``split``, ``n_runs``, ``total_cost_usd``, ``egress_cost_usd``,
+``instance_cost_usd``, ``mean_makespan_s``, ``gap_to_bound``, ``score``, ``invalid_rate``,
+``leaderboard_score`` (paper split only) and ``instances`` (per-instance rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from adrs.config import ConfigError, build_config, parse_assignments
+from adrs.paths import DataNotFoundError
+from adrs.traces.cloudcast.embedded import SPLIT_ALIASES, load_split
+
+from .config import PRESETS, CloudcastConfig
+from .policies import PolicyLoadError, resolve_policy
+from .scoring import evaluate_cases
+
+
+def config_from_args(args: argparse.Namespace) -> CloudcastConfig:
+    """The config implied by ``--preset`` / ``--split`` and ``--set`` overrides (``--traces`` unsupported)."""
+    overrides: dict = {}
+    if getattr(args, "preset", None):
+        if args.preset not in PRESETS:
+            raise ConfigError(f"unknown preset {args.preset!r} for cloudcast; presets: {', '.join(PRESETS)}")
+        overrides.update(PRESETS[args.preset])
+    elif getattr(args, "traces", None):
+        raise ConfigError("cloudcast has no trace files; use --preset reference|train|holdout or --split")
+    elif getattr(args, "split", None):
+        overrides["split"] = args.split
+    overrides.update(parse_assignments(CloudcastConfig, getattr(args, "assignments", []) or []))
+    return build_config(CloudcastConfig, overrides)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Handler of ``adrs run cloudcast``."""
+    try:
+        config = config_from_args(args)
+        name, policy = resolve_policy(args.policy)
+        cases = load_split(config.split)
+    except (ConfigError, PolicyLoadError, DataNotFoundError) as exc:
+        return _fail(args, str(exc))
+    start = time.perf_counter()
+    paper = SPLIT_ALIASES[config.split] == "paper"
+    summary, rows = evaluate_cases(policy, cases, paper=paper)
+    out = {"env": "cloudcast", "policy": name, "split": config.split, **summary,
+           "eval_wall_s": time.perf_counter() - start, "instances": rows}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"cloudcast · {name} · split={config.split}")
+    print(f"{'instance':<14}{'valid':>6}{'total $':>12}{'egress $':>12}{'inst $':>9}{'T s':>10}{'gap':>8}{'s':>8}")
+    for r in rows:
+        if r["valid"]:
+            print(f"{r['instance_id']:<14}{'yes':>6}{r['total_cost_usd']:>12.3f}{r['egress_cost_usd']:>12.3f}"
+                  f"{r['instance_cost_usd']:>9.3f}{r['makespan_s']:>10.2f}{r['gap']:>8.4f}{r['score']:>8.4f}")
+        else:
+            print(f"{r['instance_id']:<14}{'no':>6}  {r['reason']}")
+    lb = f"  leaderboard {summary['leaderboard_score']:.2f}" if paper else ""
+    gap = summary["gap_to_bound"]
+    print(f"runs {summary['n_runs']}  total_cost_usd {summary['total_cost_usd']:.3f}  gap_to_bound "
+          f"{gap if gap is None else round(gap, 4)}  score {summary['score']:.4f}  invalid_rate "
+          f"{summary['invalid_rate']:.3f}{lb}")
+    return 0
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}))
+    print(f"adrs: error: {message}", file=sys.stderr)
+    return 2

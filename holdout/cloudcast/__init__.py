@@ -1,0 +1,1 @@
+"""adrs.holdout.cloudcast: committed generated holdout instances (``holdout.json``)."""
