@@ -56,3 +56,71 @@ def timing(conn: sqlite3.Connection) -> dict[str, float]:
     return {"spawn_s": float(totals["spawn_s"][0] or 0), "compile_s": float(totals["compile_s"][0] or 0),
             "eval_cpu_s": float(totals["cpu_s"][0] or 0), "eval_wall_s": float(totals["wall_s"][0] or 0),
             "static_s": static, "storage_s": storage}
+
+
+def train_evaluations(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every program with a train evaluation (any status), in proposal (id) order.
+
+    Columns: id, kind, generation, train_status, train (the score when the evaluation is ``ok``).
+    Candidates in this order are the x axis of best-so-far curves ("candidates evaluated").
+    """
+    query = """
+        SELECT p.id, p.kind, p.generation, t.status AS train_status,
+               CASE WHEN t.status = 'ok' THEN t.score END AS train
+        FROM program p JOIN evaluation t ON t.program_id = p.id AND t.split = 'train'
+        ORDER BY p.id
+    """
+    return pl.read_database(query, conn, schema_overrides={"train": pl.Float64, "generation": pl.Int64})
+
+
+def split_scores(conn: sqlite3.Connection, program_ids: list[int]) -> pl.DataFrame:
+    """Long format ``program_id, split, status, score`` of every evaluation of ``program_ids``."""
+    if not program_ids:
+        return pl.DataFrame(schema={"program_id": pl.Int64, "split": pl.String, "status": pl.String,
+                                    "score": pl.Float64})
+    marks = ", ".join("?" for _ in program_ids)
+    return pl.read_database(
+        f"SELECT program_id, split, status, score FROM evaluation WHERE program_id IN ({marks}) "
+        "ORDER BY program_id, split", conn, execute_options={"parameters": list(program_ids)},
+        schema_overrides={"program_id": pl.Int64, "score": pl.Float64})
+
+
+def unit_metrics(conn: sqlite3.Connection, program_ids: list[int]) -> pl.DataFrame:
+    """Long format ``program_id, split, unit, metric, value`` of the unit metrics of ``program_ids``."""
+    schema = {"program_id": pl.Int64, "split": pl.String, "unit": pl.String, "metric": pl.String,
+              "value": pl.Float64}
+    if not program_ids:
+        return pl.DataFrame(schema=schema)
+    marks = ", ".join("?" for _ in program_ids)
+    return pl.read_database(
+        f"SELECT program_id, split, unit, metric, value FROM unit_metric WHERE program_id IN ({marks}) "
+        "ORDER BY split, unit, metric, program_id", conn, execute_options={"parameters": list(program_ids)},
+        schema_overrides=schema)
+
+
+def llm_costs(conn: sqlite3.Connection) -> pl.DataFrame:
+    """LLM usage per program: ``program_id, calls, tokens_in, tokens_out, cost_usd`` (empty offline).
+
+    Read from an ``llm_call`` table when the store has one (design §3: program id, tokens in/out, cost
+    USD), otherwise from ``tokens_in`` / ``tokens_out`` / ``cost_usd`` keys of ``program.gen_state``.
+    ``cost_usd`` is null when no price was known.
+    """
+    schema = {"program_id": pl.Int64, "calls": pl.Int64, "tokens_in": pl.Int64, "tokens_out": pl.Int64,
+              "cost_usd": pl.Float64}
+    has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'llm_call'").fetchone()
+    if has_table:
+        query = """SELECT program_id, COUNT(*) AS calls, SUM(tokens_in) AS tokens_in,
+                          SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd
+                   FROM llm_call WHERE program_id IS NOT NULL GROUP BY program_id ORDER BY program_id"""
+    else:
+        query = """SELECT id AS program_id, 1 AS calls,
+                          json_extract(gen_state, '$.tokens_in') AS tokens_in,
+                          json_extract(gen_state, '$.tokens_out') AS tokens_out,
+                          json_extract(gen_state, '$.cost_usd') AS cost_usd
+                   FROM program WHERE json_valid(gen_state)
+                     AND (json_extract(gen_state, '$.tokens_in') IS NOT NULL
+                          OR json_extract(gen_state, '$.tokens_out') IS NOT NULL
+                          OR json_extract(gen_state, '$.cost_usd') IS NOT NULL)
+                   ORDER BY id"""
+    return pl.read_database(query, conn, schema_overrides=schema).select(
+        [pl.col(c).cast(t) for c, t in schema.items()])

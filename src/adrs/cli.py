@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         evolve_cli = None
     if evolve_cli is not None and hasattr(evolve_cli, "add_cli"):
         evolve_cli.add_cli(sub)
+    from adrs.evolve import report_cli
+
+    report_cli.add_cli(sub)
     return parser
 
 
