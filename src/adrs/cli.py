@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-run", action="store_true", help="include every run in the JSON output")
     p.add_argument("--mode", choices=["auto", "compiled", "python"], default="auto",
                    help="batch path: compiled (numba) when the policy compiles, else Python")
+    p.add_argument("--plot", help="write a picture of the result here (envs that draw one, e.g. txn-scheduling)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="compare policies on the same traces with bootstrap CIs")

@@ -1,0 +1,71 @@
+"""Resolve ``--policy NAME_OR_FILE.py`` to a function policy ``schedule(wl, oracle, rng)``.
+
+A file may define ``schedule(wl, oracle, rng)`` or, for reference-style programs,
+``get_best_schedule(workload, num_seqs)`` (run through :class:`~adrs.envs.txn.legacy.LegacyAdapter`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from .baselines import BASELINES
+from .legacy import LegacyAdapter
+
+POLICY_NAMES = ("fifo", "random", "smf-5", "smf-10", "smf-all", "smf-deterministic", "greedy-insertion",
+                "local-search")
+
+
+class PolicyLoadError(ValueError):
+    """A policy name is unknown or a policy file cannot be loaded."""
+
+
+def load_policy_file(path: str | Path) -> Callable:
+    """Execute a policy file in a fresh namespace and return its ``schedule`` (or legacy adapter)."""
+    path = Path(path)
+    try:
+        source = path.read_text()
+        code = compile(source, str(path), "exec")
+    except OSError as exc:
+        raise PolicyLoadError(f"cannot read policy file {path}: {exc}") from exc
+    except SyntaxError as exc:
+        raise PolicyLoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
+    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
+    try:
+        exec(code, namespace)  # noqa: S102 - the user's own file, run at their request
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        line = next((f.lineno for f in reversed(tb) if f.filename == str(path)), None)
+        raise PolicyLoadError(f"{path}:{line}: {type(exc).__name__}: {exc}") from exc
+    if callable(namespace.get("schedule")):
+        return namespace["schedule"]
+    if callable(namespace.get("get_best_schedule")):
+        return LegacyAdapter(namespace["get_best_schedule"])
+    raise PolicyLoadError(f"{path} defines neither schedule(wl, oracle, rng) nor get_best_schedule(workload, "
+                          "num_seqs)")
+
+
+def load_entry_point(path: str | Path, entry_point: str) -> Callable:
+    """Execute a policy file and return the function named ``entry_point`` (e.g. online ``choose``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise PolicyLoadError(f"unknown policy {str(path)!r} (not a file)")
+    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
+    try:
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - the user's own file
+    except Exception as exc:
+        raise PolicyLoadError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    if not callable(namespace.get(entry_point)):
+        raise PolicyLoadError(f"{path} does not define {entry_point}(obs, oracle, rng)")
+    return namespace[entry_point]
+
+
+def resolve_policy(name_or_file: str) -> tuple[str, Callable]:
+    """``(display name, function policy)`` for a ``--policy`` argument."""
+    if name_or_file.endswith(".py") or Path(name_or_file).is_file():
+        return Path(name_or_file).stem, load_policy_file(name_or_file)
+    if name_or_file not in BASELINES:
+        raise PolicyLoadError(f"unknown policy {name_or_file!r}; baselines: {', '.join(POLICY_NAMES)} "
+                              "(or a .py file defining schedule(wl, oracle, rng))")
+    return name_or_file, BASELINES[name_or_file]

@@ -1,0 +1,1 @@
+"""adrs.holdout.txn: the committed held-out transaction workloads."""

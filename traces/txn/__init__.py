@@ -1,0 +1,1 @@
+"""adrs.traces.txn: transaction workloads (reference importer, generators, embedded train set)."""
