@@ -11,6 +11,7 @@ Python API::
 whole history), ``summary.json`` and ``best_program.py``. ``run_evolve(None, resume=folder)``
 continues an interrupted run exactly. See ``docs`` in the module docstrings: :mod:`.task` (the
 environment contract), :mod:`.controller` (the loop), :mod:`.sandbox` / :mod:`.executor` (isolation),
+:mod:`.executors` (where jobs run: ``local`` by default, ``ray``, ``inline``),
 :mod:`.store` (storage), :mod:`.select` (selection), :mod:`.generators` (proposals).
 """
 
@@ -44,7 +45,8 @@ def run_evolve(
     """Run (or resume) an evolve search and return its :class:`~adrs.evolve.report.RunSummary`.
 
     ``config`` is an :class:`EvolveConfig` or a mapping of overrides (unknown keys raise
-    ``ConfigError``). With ``resume``, only budgets and ``workers`` may change.
+    ``ConfigError``). With ``resume``, only budgets, ``workers`` and the executor settings (``executor``,
+    ``ray_address``, ``ray_ship_code``) may change.
     """
     from adrs.config import config_to_dict
     from adrs.evolve.controller import Controller, open_run

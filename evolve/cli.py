@@ -1,7 +1,8 @@
 """The ``adrs evolve`` command: :func:`add_cli` registers it on the main CLI's subparsers.
 
 ``adrs evolve ENV [--iterations N] [--minutes M] [--seed S] [--seed-program NAME_OR_FILE]
-[--generator offline] [--strategy S] [--workers K] [--out DIR] [--resume DIR] [--set KEY=VALUE ...]``
+[--generator offline] [--strategy S] [--workers K] [--executor local|ray|inline] [--ray-address ADDR]
+[--out DIR] [--resume DIR] [--set KEY=VALUE ...]``
 
 ``python -m adrs.evolve ...`` runs the same command standalone.
 """
@@ -13,11 +14,11 @@ import sys
 from typing import Any
 
 from adrs.config import ConfigError, parse_assignments
-from adrs.evolve.config import GENERATORS, STRATEGIES, EvolveConfig
+from adrs.evolve.config import EXECUTORS, GENERATORS, STRATEGIES, EvolveConfig
 
 FLAG_FIELDS = {"iterations": "iterations", "minutes": "minutes", "seed": "seed", "seed_program": "seed_program",
                "generator": "generator", "workers": "workers", "strategy": "strategy",
-               "max_evaluations": "max_evaluations"}
+               "max_evaluations": "max_evaluations", "executor": "executor", "ray_address": "ray_address"}
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -30,6 +31,12 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--generator", choices=GENERATORS, help="solution generator (default offline)")
     p.add_argument("--strategy", choices=STRATEGIES, help="evolve (default), best_of_n, random_mutation")
     p.add_argument("--workers", type=int, help="concurrent sandboxed evaluations")
+    p.add_argument("--executor", choices=EXECUTORS,
+                   help="where jobs run: local (sandboxed process pool, default), ray (sandboxed children in "
+                        "Ray tasks; needs the ray extra), inline (in-process, NO isolation or limits: debugging)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="join a Ray cluster (implies --executor ray): 'auto' (the cluster on this machine) or "
+                        "ray://HOST:PORT (Ray Client); default: RAY_ADDRESS, else a new private local instance")
     p.add_argument("--out", help="run folder (holds run.sqlite, summary.json, best_program.py)")
     p.add_argument("--resume", metavar="DIR", help="continue the run in DIR")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any EvolveConfig field")
@@ -52,6 +59,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, attr, None)
         if value is not None:
             out[key] = value
+    if "ray_address" in out and getattr(args, "executor", None) is None:
+        out["executor"] = "ray"  # --ray-address alone implies --executor ray
     return out
 
 
@@ -73,7 +82,7 @@ def cmd_evolve(args: argparse.Namespace) -> int:
         else:
             with RichProgress(f"adrs evolve {args.env or args.resume}") as progress:
                 summary = run_evolve(args.env, overrides, out=args.out, resume=args.resume, progress=progress)
-    except (ConfigError, FileExistsError, FileNotFoundError, LookupError) as exc:
+    except (ConfigError, FileExistsError, FileNotFoundError, LookupError, ImportError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     console.print()

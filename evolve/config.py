@@ -1,7 +1,7 @@
 """Strict, typed configuration of an evolve run (:class:`EvolveConfig`).
 
-Unknown keys are errors (``adrs.config.build_config``). Budget fields and ``workers`` may change on
-resume; every other field is part of the config hash that a resumed run must match.
+Unknown keys are errors (``adrs.config.build_config``). Budget fields, ``workers`` and the executor
+settings may change on resume; every other field is part of the config hash that a resumed run must match.
 
 >>> cfg = build_evolve_config({"iterations": 16, "seed": 3})
 >>> cfg.iterations, cfg.strategy
@@ -24,8 +24,11 @@ from adrs.config import ConfigError, build_config, config_to_dict, doc_field
 
 STRATEGIES = ("evolve", "best_of_n", "random_mutation")
 GENERATORS = ("offline",)
+EXECUTORS = ("local", "ray", "inline")
 RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers"})
 """Fields that may differ between a run and its resumption (budgets and worker count)."""
+EXECUTION_FIELDS = frozenset({"executor", "ray_address", "ray_ship_code"})
+"""Where jobs run: may also change on resume and, like the budgets, are not part of the config hash."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,20 @@ class EvolveConfig:
     generator: str = doc_field("offline", "Solution generator; only 'offline' exists in v1.")
     seed_program: str = doc_field("default", "Seed program: a key of the task's seed_programs or a file.")
     workers: int = doc_field(1, "Concurrent sandboxed children; never changes the trajectory.")
+    executor: str = doc_field(
+        "local", "Where jobs run: 'local' (sandboxed process pool on this machine), 'ray' (the same sandboxed "
+        "child inside Ray tasks; needs the ray extra) or 'inline' (in the calling process: NO isolation and "
+        "NO limits, for debugging trusted code only). Never changes the trajectory."
+    )
+    ray_address: str = doc_field(
+        "", "executor=ray: cluster to join. '' = RAY_ADDRESS if set, else a new private local instance "
+        "(shut down at the end); 'auto' = the cluster running on this machine (`ray start`, `ray up` head "
+        "node); 'ray://HOST:PORT' = Ray Client to a remote head node."
+    )
+    ray_ship_code: bool = doc_field(
+        True, "executor=ray with a ray_address: send this checkout's adrs package (code and embedded traces) "
+        "to the workers once through runtime_env py_modules, so the cluster runs exactly the driver's code."
+    )
     batch_size: int = doc_field(8, "Proposals per generation (independent of workers).")
     n_islands: int = doc_field(3, "Number of islands.")
     migration_interval: int = doc_field(5, "Generations between ring migrations.")
@@ -63,8 +80,8 @@ class EvolveConfig:
     max_procs: int = doc_field(4, "Most processes a child's group may hold (fork-bomb guard).")
 
     def search_dict(self) -> dict[str, Any]:
-        """The fields that define the search (everything but budgets and workers)."""
-        return {k: v for k, v in config_to_dict(self).items() if k not in RESUMABLE_FIELDS}
+        """The fields that define the search (everything but budgets, workers and the executor settings)."""
+        return {k: v for k, v in config_to_dict(self).items() if k not in RESUMABLE_FIELDS | EXECUTION_FIELDS}
 
     def config_hash(self) -> str:
         """Hash of :meth:`search_dict`; a resumed run must match it."""
@@ -86,6 +103,8 @@ def build_evolve_config(overrides: Mapping[str, Any] | None = None,
 def _validate(cfg: EvolveConfig) -> None:
     if cfg.strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {cfg.strategy!r}")
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
     if cfg.generator not in GENERATORS:
         raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, got {cfg.generator!r}")
     positive = ("batch_size", "n_islands", "migration_interval", "checkpoint_every", "workers",

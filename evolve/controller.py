@@ -23,9 +23,9 @@ from typing import Any, Protocol
 from adrs.config import ConfigError, config_to_dict
 from adrs.evolve.budget import Budget
 from adrs.evolve.checks import check_static
-from adrs.evolve.config import RESUMABLE_FIELDS, EvolveConfig, build_evolve_config
+from adrs.evolve.config import EXECUTION_FIELDS, RESUMABLE_FIELDS, EvolveConfig, build_evolve_config
 from adrs.evolve.evaluate import Candidate, Cascade
-from adrs.evolve.executor import SandboxExecutor
+from adrs.evolve.executors import make_executor
 from adrs.evolve.generators.base import Attempt, Context, Generator, ProgramView
 from adrs.evolve.rng import stream
 from adrs.evolve.select import ALL_ISLANDS, Node, Selector, plan
@@ -69,7 +69,7 @@ class Controller:
     # -- lifecycle --------------------------------------------------------------------------------
     def run(self) -> str:
         """Run until a budget stops it; return the stop reason."""
-        with SandboxExecutor(self.task_spec, self.cfg.workers) as executor:
+        with make_executor(self.cfg, self.task_spec) as executor:
             self.executor = executor
             self.cascade = Cascade(self.task, executor, self.store, self.cfg)
             try:
@@ -298,10 +298,11 @@ def open_run(env_id: str | None, cfg: EvolveConfig | None, out: Path | None, res
             raise RuntimeError(f"{db} has no run row")
         stored = build_evolve_config(json.loads(info["config_json"]))
         changes = dict(overrides or {})
-        bad = sorted(k for k, v in changes.items() if k not in RESUMABLE_FIELDS and getattr(stored, k) != v)
+        free = RESUMABLE_FIELDS | EXECUTION_FIELDS
+        bad = sorted(k for k, v in changes.items() if k not in free and getattr(stored, k) != v)
         if bad:
-            raise ConfigError(f"--resume cannot change {', '.join(bad)} (only {', '.join(sorted(RESUMABLE_FIELDS))})")
-        eff = build_evolve_config({k: v for k, v in changes.items() if k in RESUMABLE_FIELDS}, base=stored)
+            raise ConfigError(f"--resume cannot change {', '.join(bad)} (only {', '.join(sorted(free))})")
+        eff = build_evolve_config({k: v for k, v in changes.items() if k in free}, base=stored)
         if env_id not in (None, info["env"], info["task_spec"]):
             raise ConfigError(f"run was for {info['env']!r}, not {env_id!r}")
         if eff.config_hash() != info["config_hash"]:

@@ -178,6 +178,16 @@ class SandboxExecutor:
             self._proc = None
         shutil.rmtree(self._tmp, ignore_errors=True)
 
+    @property
+    def tmpdir(self) -> str:
+        """The zygote's temporary folder (its HOME and TMPDIR; job folders live inside)."""
+        return self._tmp
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """Process id of the running zygote, if started."""
+        return self._proc.pid if self._proc is not None else None
+
     # -- jobs ----------------------------------------------------------------------------------
     @property
     def free(self) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import ctypes
 import importlib
 import json
 import math
@@ -134,30 +135,37 @@ def _on_xcpu(signum: int, frame: Any) -> None:
     os._exit(3)
 
 
-def _fail(status: str, reason: str, where: dict | None = None) -> None:
+def _fail(status: str, reason: str, where: dict | None = None, write: Callable[[dict], None] = _write) -> None:
     try:
         tail = traceback.format_exc()[-2000:]
     except BaseException:  # noqa: BLE001 - e.g. MemoryError while formatting
         tail = ""
-    _write({"t": "fail", "status": status, "reason": reason[:500], **(where or {}), "traceback": tail})
+    write({"t": "fail", "status": status, "reason": reason[:500], **(where or {}), "traceback": tail})
 
 
-def run_job(task: EvolveTask, job: Mapping[str, Any]) -> None:
-    """Run one job (``probe`` or ``eval``) and write its result lines; never raises."""
+def run_job(task: EvolveTask, job: Mapping[str, Any], write: Callable[[dict], None] | None = None,
+            cpu_limit: bool = True) -> None:
+    """Run one job (``probe`` or ``eval``) and write its result lines; never raises.
+
+    ``write`` receives each line (default: the result pipe). ``cpu_limit=False`` never arms
+    ``RLIMIT_CPU``: the in-process ``inline`` executor uses it, since the limit would hit the caller.
+    """
+    emit = write or _write
+    arm_cpu = _arm_cpu_limit if cpu_limit else (lambda seconds: None)
     where: dict[str, Any] = {"stage": "load"}
     t0 = time.perf_counter()
     try:
         policy = load_policy(job["source"], job["entry_point"], job["allowed_imports"])
         if job["kind"] == "probe":
             where = {"stage": "probe"}
-            _arm_cpu_limit(float(job["limits"]["cpu_s"]))
-            _write({"t": "probe", "outputs": to_plain(task.probe(policy))})
+            arm_cpu(float(job["limits"]["cpu_s"]))
+            emit({"t": "probe", "outputs": to_plain(task.probe(policy))})
         else:
             where = {"stage": "prepare"}
             c0 = _cpu()
             prepared = task.prepare(policy)
-            _write({"t": "prepared", "compile_s": time.perf_counter() - t0, "compile_cpu_s": _cpu() - c0})
-            _arm_cpu_limit(float(job["limits"]["cpu_s"]))
+            emit({"t": "prepared", "compile_s": time.perf_counter() - t0, "compile_cpu_s": _cpu() - c0})
+            arm_cpu(float(job["limits"]["cpu_s"]))
             for split, unit_ids in job["stages"]:
                 for unit in unit_ids:
                     where = {"stage": split, "split": split, "unit": unit}
@@ -165,25 +173,42 @@ def run_job(task: EvolveTask, job: Mapping[str, Any]) -> None:
                     records = task.evaluate(prepared, split, [unit])
                     if not isinstance(records, list) or len(records) != 1:
                         raise PolicyError("task.evaluate must return one record per unit")
-                    _write({"t": "unit", "split": split, "unit": unit, "record": to_plain(records[0]),
-                            "cpu_s": _cpu() - u_cpu, "wall_s": time.perf_counter() - u_wall})
+                    emit({"t": "unit", "split": split, "unit": unit, "record": to_plain(records[0]),
+                          "cpu_s": _cpu() - u_cpu, "wall_s": time.perf_counter() - u_wall})
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        _write({"t": "done", "cpu_s": ru.ru_utime + ru.ru_stime, "wall_s": time.perf_counter() - t0,
-                "maxrss_kb": ru.ru_maxrss})
+        emit({"t": "done", "cpu_s": ru.ru_utime + ru.ru_stime, "wall_s": time.perf_counter() - t0,
+              "maxrss_kb": ru.ru_maxrss})
     except PolicyError as exc:
-        _fail("invalid", exc.reason, where)
+        _fail("invalid", exc.reason, where, emit)
     except MemoryError:
-        _fail("oom", "memory limit (MemoryError)", where)
+        _fail("oom", "memory limit (MemoryError)", where, emit)
     except RecursionError:
-        _fail("error", "RecursionError: maximum recursion depth exceeded", where)
+        _fail("error", "RecursionError: maximum recursion depth exceeded", where, emit)
     except BaseException as exc:  # noqa: BLE001 - candidate code may raise anything
-        _fail("error", f"{type(exc).__name__}: {exc}", where)
+        _fail("error", f"{type(exc).__name__}: {exc}", where, emit)
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent (the zygote) dies, however it dies.
+
+    The zygote kills its children when its own parent goes away, but not if it is itself SIGKILLed --
+    as Ray does to a worker's child processes on ``ray.cancel(force=True)``. Linux only; a no-op elsewhere.
+    """
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(2)
 
 
 def child_main(task: EvolveTask, job: Mapping[str, Any], fds: list[int]) -> None:
     """Entry point of a freshly forked child; never returns."""
     code = 0
     try:
+        _die_with_parent()
         os.setsid()
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGPIPE):
