@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adrs.policy_files import PolicyLoadError, exec_policy_file
 from adrs.simulators.cloudcast.baselines import BASELINES
 from adrs.simulators.cloudcast.instance import Instance
 from adrs.simulators.cloudcast.steiner import steiner_parents
@@ -23,8 +24,6 @@ ALIASES = {"cheapest": "cheapest-path", "mdst": "min-arborescence", "closure": "
 """Short names accepted by ``--policy``."""
 
 
-class PolicyLoadError(ValueError):
-    """A policy name is unknown or a policy file cannot be loaded."""
 
 
 def adapt_search_algorithm(fn: Callable[..., Any]) -> Callable[[Instance], Any]:
@@ -37,18 +36,7 @@ def adapt_search_algorithm(fn: Callable[..., Any]) -> Callable[[Instance], Any]:
 
 def load_policy_file(path: str | Path) -> Callable[[Instance], Any]:
     """Execute a policy file in a fresh namespace and return its ``plan`` (or adapted search_algorithm)."""
-    path = Path(path)
-    try:
-        code = compile(path.read_text(), str(path), "exec")
-    except OSError as exc:
-        raise PolicyLoadError(f"cannot read policy file {path}: {exc}") from exc
-    except SyntaxError as exc:
-        raise PolicyLoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
-    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
-    try:
-        exec(code, namespace)  # noqa: S102 - the user's own file, run at their request
-    except Exception as exc:
-        raise PolicyLoadError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    namespace = exec_policy_file(path)
     if callable(namespace.get("plan")):
         return namespace["plan"]
     if callable(namespace.get("search_algorithm")):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from adrs.policy_files import PolicyLoadError, exec_policy_file
+
 from .policies import ALIASES, GLOBAL_ONLY, MULTI_BASELINES, SINGLE_BASELINES
 
-
-class PolicyLoadError(ValueError):
-    """A policy name is unknown or a policy file cannot be loaded."""
+__all__ = ["PolicyLoadError", "baseline_names", "load_policy_file", "resolve_policy"]
 
 
 def baseline_names(multi: bool) -> list[str]:
@@ -21,23 +20,7 @@ def baseline_names(multi: bool) -> list[str]:
 
 def load_policy_file(path: str | Path, entry_point: str = "decide") -> Callable:
     """Execute a policy file in a fresh namespace and return its ``decide`` function."""
-    path = Path(path)
-    try:
-        source = path.read_text()
-    except OSError as exc:
-        raise PolicyLoadError(f"cannot read policy file {path}: {exc}") from exc
-    try:
-        code = compile(source, str(path), "exec")
-    except SyntaxError as exc:
-        raise PolicyLoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
-    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
-    try:
-        exec(code, namespace)  # noqa: S102 - the user's own file, run at their request
-    except Exception as exc:
-        tb = traceback.extract_tb(exc.__traceback__)
-        line = next((f.lineno for f in reversed(tb) if f.filename == str(path)), None)
-        raise PolicyLoadError(f"{path}:{line}: {type(exc).__name__}: {exc}") from exc
-    fn = namespace.get(entry_point)
+    fn = exec_policy_file(path).get(entry_point)
     if not callable(fn):
         raise PolicyLoadError(f"{path} does not define a function {entry_point}(obs, state)")
     return fn

@@ -6,9 +6,10 @@ A file may define ``schedule(wl, oracle, rng)`` or, for reference-style programs
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from pathlib import Path
+
+from adrs.policy_files import PolicyLoadError, exec_policy_file
 
 from .baselines import BASELINES
 from .legacy import LegacyAdapter
@@ -17,27 +18,12 @@ POLICY_NAMES = ("fifo", "random", "smf-5", "smf-10", "smf-all", "smf-determinist
                 "local-search")
 
 
-class PolicyLoadError(ValueError):
-    """A policy name is unknown or a policy file cannot be loaded."""
+__all__ = ["PolicyLoadError", "load_entry_point", "load_policy_file"]
 
 
 def load_policy_file(path: str | Path) -> Callable:
     """Execute a policy file in a fresh namespace and return its ``schedule`` (or legacy adapter)."""
-    path = Path(path)
-    try:
-        source = path.read_text()
-        code = compile(source, str(path), "exec")
-    except OSError as exc:
-        raise PolicyLoadError(f"cannot read policy file {path}: {exc}") from exc
-    except SyntaxError as exc:
-        raise PolicyLoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
-    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
-    try:
-        exec(code, namespace)  # noqa: S102 - the user's own file, run at their request
-    except Exception as exc:
-        tb = traceback.extract_tb(exc.__traceback__)
-        line = next((f.lineno for f in reversed(tb) if f.filename == str(path)), None)
-        raise PolicyLoadError(f"{path}:{line}: {type(exc).__name__}: {exc}") from exc
+    namespace = exec_policy_file(path)
     if callable(namespace.get("schedule")):
         return namespace["schedule"]
     if callable(namespace.get("get_best_schedule")):
@@ -51,11 +37,7 @@ def load_entry_point(path: str | Path, entry_point: str) -> Callable:
     path = Path(path)
     if not path.is_file():
         raise PolicyLoadError(f"unknown policy {str(path)!r} (not a file)")
-    namespace: dict = {"__name__": f"adrs_policy_{path.stem}", "__file__": str(path)}
-    try:
-        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - the user's own file
-    except Exception as exc:
-        raise PolicyLoadError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    namespace = exec_policy_file(path)
     if not callable(namespace.get(entry_point)):
         raise PolicyLoadError(f"{path} does not define {entry_point}(obs, oracle, rng)")
     return namespace[entry_point]
