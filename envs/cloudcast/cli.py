@@ -2,7 +2,9 @@
 
 JSON fields: ``env``, ``policy``, ``split``, ``n_runs``, ``total_cost_usd``, ``egress_cost_usd``,
 ``instance_cost_usd``, ``mean_makespan_s``, ``gap_to_bound``, ``score``, ``invalid_rate``,
-``leaderboard_score`` (paper split only) and ``instances`` (per-instance rows).
+``leaderboard_score`` (paper split only) and ``instances`` (per-instance rows). With ``--plot out.png``
+the chosen overlays are drawn (first :data:`~adrs.envs.cloudcast.plot.MAX_PANELS` instances, one panel
+each; see :mod:`adrs.envs.cloudcast.plot`) and the JSON gains ``plot`` and ``plot_panels``.
 """
 
 from __future__ import annotations
@@ -46,9 +48,22 @@ def run_command(args: argparse.Namespace) -> int:
         return _fail(args, str(exc))
     start = time.perf_counter()
     paper = SPLIT_ALIASES[config.split] == "paper"
-    summary, rows = evaluate_cases(policy, cases, paper=paper)
+    plans: list = []
+    summary, rows = evaluate_cases(policy, cases, paper=paper, plans=plans)
     out = {"env": "cloudcast", "policy": name, "split": config.split, **summary,
            "eval_wall_s": time.perf_counter() - start, "instances": rows}
+    plot_note = ""
+    if getattr(args, "plot", None):
+        from .plot import plot_overlays
+
+        try:
+            panels = plot_overlays([c.instance for c in cases], plans, args.plot,
+                                   title=f"cloudcast · {name} · split={config.split}")
+        except (KeyError, OSError, ValueError) as exc:
+            return _fail(args, f"--plot: {exc}")
+        out.update(plot=args.plot, plot_panels=panels)
+        capped = f", first {panels} of {len(cases)} instances" if panels < len(cases) else ""
+        plot_note = f"plot: {args.plot} ({panels} panels{capped})"
     if args.json:
         print(json.dumps(out))
         return 0
@@ -65,6 +80,8 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"runs {summary['n_runs']}  total_cost_usd {summary['total_cost_usd']:.3f}  gap_to_bound "
           f"{gap if gap is None else round(gap, 4)}  score {summary['score']:.4f}  invalid_rate "
           f"{summary['invalid_rate']:.3f}{lb}")
+    if plot_note:
+        print(plot_note)
     return 0
 
 

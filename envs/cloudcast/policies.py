@@ -15,15 +15,16 @@ from adrs.policy_files import PolicyLoadError, exec_policy_file
 from adrs.simulators.cloudcast.baselines import BASELINES
 from adrs.simulators.cloudcast.instance import Instance
 from adrs.simulators.cloudcast.steiner import steiner_parents
+from adrs.simulators.cloudcast.steiner_milp import steiner_milp_parents
 
-POLICIES: dict[str, Callable[[Instance], Any]] = {**BASELINES, "steiner-milp": steiner_parents}
-"""CLI names -> ``plan`` functions; ``steiner-milp`` is the exact min-egress tree (Dreyfus-Wagner DP,
-the same optimum as the spec's HiGHS MILP)."""
+POLICIES: dict[str, Callable[[Instance], Any]] = {**BASELINES, "steiner-milp": steiner_milp_parents,
+                                                  "steiner-dp": steiner_parents}
+"""CLI names -> ``plan`` functions. ``steiner-milp`` is the exact min-egress tree from the HiGHS MILP
+(``scipy.optimize.milp``; without scipy it warns and uses the DP); ``steiner-dp`` is the same optimum
+from the Dreyfus-Wagner DP (equal egress, possibly a different equal-egress tree)."""
 ALIASES = {"cheapest": "cheapest-path", "mdst": "min-arborescence", "closure": "closure-arborescence",
-           "steiner": "steiner-milp", "steiner-exact": "steiner-milp"}
+           "steiner": "steiner-milp", "steiner-exact": "steiner-dp"}
 """Short names accepted by ``--policy``."""
-
-
 
 
 def adapt_search_algorithm(fn: Callable[..., Any]) -> Callable[[Instance], Any]:

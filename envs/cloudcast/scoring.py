@@ -37,12 +37,15 @@ def leaderboard_score(total_cost: float) -> float:
     return 100.0 * (LEADERBOARD_HI - clamped) / (LEADERBOARD_HI - LEADERBOARD_LO)
 
 
-def score_output(case: Case, output: Any, wall_s: float = 0.0) -> dict:
-    """One per-instance row for any policy output (validated on the case's trusted instance)."""
+def score_output(case: Case, output: Any, wall_s: float = 0.0, plans: list | None = None) -> dict:
+    """One per-instance row for any policy output (validated on the case's trusted instance); when
+    ``plans`` is a list, the validated ``parents[P, N]`` (or None if invalid) is appended to it."""
     inst, cached = case.instance, case.cached
     row: dict[str, Any] = {"instance_id": inst.instance_id, "direct_cost": cached["direct_cost"],
                            "lower_bound": cached["lower_bound"], "wall_s": wall_s}
     ok, reason, parents = validate(inst, output)
+    if plans is not None:
+        plans.append(parents if ok else None)
     if not ok or parents is None:
         row.update(valid=False, reason=reason, total_cost_usd=None, egress_cost_usd=None,
                    instance_cost_usd=None, makespan_s=None, gap=None, score=-1.0)
@@ -55,17 +58,17 @@ def score_output(case: Case, output: Any, wall_s: float = 0.0) -> dict:
     return row
 
 
-def run_policy(policy: Callable[[Any], Any], case: Case) -> dict:
+def run_policy(policy: Callable[[Any], Any], case: Case, plans: list | None = None) -> dict:
     """Call ``policy`` on a private, id-less copy of the instance and score it; exceptions make the row
     invalid (that instance only)."""
     start = time.perf_counter()
     try:
         output = policy(case.instance.with_changes(instance_id=""))
     except Exception as exc:  # noqa: BLE001 - a policy failure invalidates this instance only
-        row = score_output(case, None, time.perf_counter() - start)
+        row = score_output(case, None, time.perf_counter() - start, plans)
         row["reason"] = f"policy_error: {type(exc).__name__}: {exc}"[:300]
         return row
-    return score_output(case, output, time.perf_counter() - start)
+    return score_output(case, output, time.perf_counter() - start, plans)
 
 
 def summarize(rows: Sequence[dict], paper: bool = False) -> dict:
@@ -91,7 +94,9 @@ def summarize(rows: Sequence[dict], paper: bool = False) -> dict:
     return out
 
 
-def evaluate_cases(policy: Callable[[Any], Any], cases: Sequence[Case], paper: bool = False) -> tuple[dict, list]:
-    """(summary, per-instance rows) of ``policy`` on ``cases``."""
-    rows = [run_policy(policy, c) for c in cases]
+def evaluate_cases(policy: Callable[[Any], Any], cases: Sequence[Case], paper: bool = False,
+                   plans: list | None = None) -> tuple[dict, list]:
+    """(summary, per-instance rows) of ``policy`` on ``cases``; ``plans`` (a list) collects the validated
+    plans, one per case (None where invalid)."""
+    rows = [run_policy(policy, c, plans) for c in cases]
     return summarize(rows, paper), rows

@@ -1,8 +1,9 @@
 """Exact min-egress Steiner arborescence and the per-instance lower bound (spec §6.5).
 
-The spec's oracle is a MILP solved by HiGHS; scipy is not a dependency of ``adrs``, so the same
-optimum is computed exactly with the Dreyfus-Wagner dynamic program for directed Steiner trees
-(O(3^k N + 2^k N^2) for k destinations; milliseconds for k <= 12). Edge weights are the $/GB prices,
+The spec's oracle is a MILP solved by HiGHS (:mod:`.steiner_milp`, needs scipy); the same optimum is
+computed here exactly with the Dreyfus-Wagner dynamic program for directed Steiner trees
+(O(3^k N + 2^k N^2) for k destinations; milliseconds for k <= 12), which needs no scipy and backs the
+cached bounds of the generated manifests. Edge weights are the $/GB prices,
 edges into the source are removed. ``OPT`` is in $/GB; the instance's min egress is ``V * OPT``.
 """
 
@@ -122,7 +123,8 @@ def steiner_tree(inst: Instance) -> SteinerResult:
 
 
 def steiner_parents(inst: Instance) -> np.ndarray:
-    """``parents[P, N]``: the exact min-egress tree for every partition (the ``steiner-milp`` baseline)."""
+    """``parents[P, N]``: the DP's exact min-egress tree for every partition (the ``steiner-dp`` policy, and
+    the ``steiner-milp`` fallback without scipy)."""
     row = steiner_tree(inst).parents_row
     return np.repeat(row[None, :], inst.num_partitions, axis=0)
 
