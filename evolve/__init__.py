@@ -50,7 +50,7 @@ def run_evolve(
     """
     from adrs.config import config_to_dict
     from adrs.evolve.controller import Controller, open_run
-    from adrs.evolve.generators.offline import DEFAULT_OFFLINE_WEIGHTS, OfflineGenerator
+    from adrs.evolve.generators.factory import build_generator
     from adrs.evolve.report import build_summary, write_outputs
     from adrs.evolve.task import get_task as _get_task
 
@@ -67,13 +67,19 @@ def run_evolve(
     run_dir = store.path.parent
     try:
         task = _get_task(spec)
-        weights = cfg.offline_weights or getattr(task, "offline_weights", DEFAULT_OFFLINE_WEIGHTS)
-        gen = generator or OfflineGenerator(weights)
-        Controller(task, spec, cfg, store, gen, progress).run()
+        spent = store.conn.execute(
+            "SELECT COALESCE(SUM(json_extract(gen_state, '$.cost_usd')), 0) FROM program").fetchone()[0]
+        gen = generator or build_generator(cfg, task, float(spent or 0.0))
+        controller = Controller(task, spec, cfg, store, gen, progress)
+        controller.run()
+        if hasattr(gen, "summary"):
+            store.event("llm_summary", None, gen.summary())
     finally:
         store.close()
     summary = build_summary(run_dir)
     write_outputs(summary, run_dir)
+    if controller.stop_error is not None and controller.stop_error.loud:
+        raise controller.stop_error
     return summary
 
 

@@ -23,11 +23,15 @@ from typing import Any
 from adrs.config import ConfigError, build_config, config_to_dict, doc_field
 
 STRATEGIES = ("evolve", "best_of_n", "random_mutation")
-GENERATORS = ("offline",)
+GENERATORS = ("offline", "llm")
+"""Generator names; ``generator`` is one of them or a weighted mix such as ``llm:0.7,offline:0.3``."""
+HINT_LEVELS = ("minimal", "standard", "detailed")
+ON_LLM_FAILURE = ("abort", "fallback_offline")
 EXECUTORS = ("local", "ray", "inline")
-RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers"})
+RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers", "max_usd"})
 """Fields that may differ between a run and its resumption (budgets and worker count)."""
-EXECUTION_FIELDS = frozenset({"executor", "ray_address", "ray_ship_code"})
+EXECUTION_FIELDS = frozenset({"executor", "ray_address", "ray_ship_code", "api_base", "api_key_env",
+                              "llm_timeout_s", "llm_retries"})
 """Where jobs run: may also change on resume and, like the budgets, are not part of the config hash."""
 
 
@@ -40,7 +44,42 @@ class EvolveConfig:
     max_evaluations: int = doc_field(0, "Budget: train evaluations of candidates (0 = no limit).")
     minutes: float = doc_field(0.0, "Budget: wall-clock minutes, checked between generations (0 = none).")
     strategy: str = doc_field("evolve", "Search strategy: evolve, best_of_n or random_mutation.")
-    generator: str = doc_field("offline", "Solution generator; only 'offline' exists in v1.")
+    generator: str = doc_field(
+        "offline", "Solution generator: 'offline', 'llm' (needs `model`; the litellm extra) or a seeded "
+        "per-proposal mix such as 'llm:0.7,offline:0.3'."
+    )
+    model: tuple[str, ...] = doc_field(
+        (), "LLM ensemble: litellm model strings, each optionally 'NAME@WEIGHT' (e.g. 'openai/gpt-4o-mini@0.8'); "
+        "one is drawn per proposal from the seeded stream."
+    )
+    api_base: str = doc_field("", "Base URL of an OpenAI-compatible server (ending in /v1), '' = provider default.")
+    api_key_env: str = doc_field(
+        "", "Name of the environment variable holding the API key ('' = litellm's usual variables; with "
+        "api_base and no key a dummy key is sent). Keys never enter the config or the store."
+    )
+    max_usd: float = doc_field(0.0, "Budget: hard stop when LLM spend would exceed this many USD (0 = none).")
+    replay: str = doc_field(
+        "", "Path of a recorded run.sqlite: answer LLM calls from its stored responses, in order, instead of "
+        "calling a model (deterministic, free; programs carry gen_state.replay_of)."
+    )
+    hints: str = doc_field("standard", "Prompt hint level: minimal, standard or detailed.")
+    max_prompt_tokens: int = doc_field(
+        8000, "Prompt size cap (characters/4 estimate); inspirations are dropped first, then attempts."
+    )
+    llm_timeout_s: float = doc_field(300.0, "Seconds per LLM call before it counts as a failure.")
+    llm_retries: int = doc_field(3, "litellm retries (with backoff) inside one LLM call.")
+    llm_max_tokens: int = doc_field(4096, "max_tokens of one LLM answer.")
+    llm_temperature: float = doc_field(0.7, "Sampling temperature (dropped for models that reject it).")
+    max_consecutive_failures: int = doc_field(
+        5, "Circuit breaker: consecutive failed LLM calls before `on_llm_failure` applies."
+    )
+    on_llm_failure: str = doc_field(
+        "abort", "When the breaker trips: 'abort' (stop the run with an error, resumable) or "
+        "'fallback_offline' (continue with the offline generator)."
+    )
+    max_diff_failures: int = doc_field(
+        3, "Consecutive unusable diffs from a model before it is asked for full rewrites."
+    )
     seed_program: str = doc_field("default", "Seed program: a key of the task's seed_programs or a file.")
     workers: int = doc_field(1, "Concurrent sandboxed children; never changes the trajectory.")
     executor: str = doc_field(
@@ -93,6 +132,10 @@ def build_evolve_config(overrides: Mapping[str, Any] | None = None,
                         base: EvolveConfig | None = None) -> EvolveConfig:
     """Build and validate an :class:`EvolveConfig` (unknown keys and bad values raise ConfigError)."""
     values = dict(overrides or {})
+    if isinstance(values.get("model"), str):
+        values["model"] = (values["model"],)
+    if "model" in values:
+        values["model"] = tuple(str(m) for m in values["model"])
     if "offline_weights" in values:
         values["offline_weights"] = tuple(float(w) for w in values["offline_weights"])
     cfg = build_config(EvolveConfig, values, base)
@@ -105,8 +148,18 @@ def _validate(cfg: EvolveConfig) -> None:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {cfg.strategy!r}")
     if cfg.executor not in EXECUTORS:
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
-    if cfg.generator not in GENERATORS:
-        raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, got {cfg.generator!r}")
+    mix = parse_generator(cfg.generator)
+    if "llm" in mix and not cfg.model:
+        raise ConfigError("generator 'llm' needs a model (--model provider/name, e.g. openai/gpt-4o-mini)")
+    parse_models(cfg.model)
+    if cfg.hints not in HINT_LEVELS:
+        raise ConfigError(f"hints must be one of {', '.join(HINT_LEVELS)}, got {cfg.hints!r}")
+    if cfg.on_llm_failure not in ON_LLM_FAILURE:
+        raise ConfigError(f"on_llm_failure must be one of {', '.join(ON_LLM_FAILURE)}")
+    if (cfg.max_usd < 0 or cfg.llm_timeout_s <= 0 or cfg.llm_retries < 0 or cfg.llm_max_tokens < 1
+            or cfg.max_consecutive_failures < 1 or cfg.max_prompt_tokens < 0 or cfg.max_diff_failures < 1):
+        raise ConfigError("max_usd >= 0, llm_timeout_s > 0, llm_retries >= 0, llm_max_tokens >= 1, "
+                          "max_consecutive_failures >= 1, max_prompt_tokens >= 0, max_diff_failures >= 1 required")
     positive = ("batch_size", "n_islands", "migration_interval", "checkpoint_every", "workers",
                 "archive_size", "max_procs", "memory_mb")
     for name in positive:
@@ -122,3 +175,50 @@ def _validate(cfg: EvolveConfig) -> None:
         raise ConfigError("offline_weights needs 4 non-negative weights (params, ast, recombine, crossover)")
     if not 0 <= cfg.exploit_prob <= 1 or not 0 < cfg.migration_fraction <= 1:
         raise ConfigError("exploit_prob must be in [0, 1] and migration_fraction in (0, 1]")
+
+
+def parse_generator(spec: str) -> dict[str, float]:
+    """``'offline'`` -> {offline: 1}; ``'llm:0.7,offline:0.3'`` -> {llm: 0.7, offline: 0.3}.
+
+    >>> parse_generator("llm:0.7,offline:0.3")
+    {'llm': 0.7, 'offline': 0.3}
+    """
+    out: dict[str, float] = {}
+    for part in str(spec).split(","):
+        name, _, weight = part.strip().partition(":")
+        if name not in GENERATORS:
+            raise ConfigError(f"generator must be one of {', '.join(GENERATORS)} or a mix like "
+                              f"'llm:0.7,offline:0.3', got {spec!r}")
+        try:
+            w = float(weight) if weight else 1.0
+        except ValueError:
+            raise ConfigError(f"bad generator weight in {spec!r}") from None
+        if w < 0 or name in out:
+            raise ConfigError(f"generator weights must be >= 0 and names unique: {spec!r}")
+        out[name] = w
+    if not sum(out.values()):
+        raise ConfigError(f"generator weights sum to zero: {spec!r}")
+    return out
+
+
+def parse_models(models: tuple[str, ...]) -> list[tuple[str, float]]:
+    """``('a/x@0.8', 'b/y:7b@0.2')`` -> [('a/x', 0.8), ('b/y:7b', 0.2)] (``@`` since names hold colons).
+
+    >>> parse_models(("ollama_chat/qwen2.5:7b@0.2", "openai/gpt-4o-mini"))
+    [('ollama_chat/qwen2.5:7b', 0.2), ('openai/gpt-4o-mini', 1.0)]
+    """
+    out = []
+    for m in models:
+        name, at, weight = str(m).rpartition("@")
+        if not at:
+            name, weight = str(m), "1"
+        try:
+            w = float(weight)
+        except ValueError:
+            raise ConfigError(f"bad model weight in {m!r} (use NAME@WEIGHT)") from None
+        if not name or w < 0:
+            raise ConfigError(f"bad model spec {m!r} (use NAME@WEIGHT with WEIGHT >= 0)")
+        out.append((name, w))
+    if out and not sum(w for _, w in out):
+        raise ConfigError("model weights sum to zero")
+    return out

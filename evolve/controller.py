@@ -26,7 +26,7 @@ from adrs.evolve.checks import check_static
 from adrs.evolve.config import EXECUTION_FIELDS, RESUMABLE_FIELDS, EvolveConfig, build_evolve_config
 from adrs.evolve.evaluate import Candidate, Cascade
 from adrs.evolve.executors import make_executor
-from adrs.evolve.generators.base import Attempt, Context, Generator, ProgramView
+from adrs.evolve.generators.base import Attempt, Context, Generator, GeneratorStop, ProgramView
 from adrs.evolve.rng import stream
 from adrs.evolve.select import ALL_ISLANDS, Node, Selector, plan
 from adrs.evolve.store import DB_NAME, Store
@@ -65,6 +65,7 @@ class Controller:
         self.train_stages = [("smoke", self.task.units("smoke")), ("train", self.task.units("train"))]
         self.started = time.monotonic()
         self.session_proposals = 0
+        self.stop_error: GeneratorStop | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
     def run(self) -> str:
@@ -75,7 +76,11 @@ class Controller:
             try:
                 self._bootstrap()
                 self._replay()
-                reason = self._loop()
+                try:
+                    reason = self._loop()
+                except GeneratorStop as exc:
+                    reason, self.stop_error = exc.reason, exc
+                    self.store.event("generator_stop", self.generation, {"reason": exc.reason, "loud": exc.loud})
                 self._final_holdout()
             except KeyboardInterrupt:
                 reason = "interrupted"
@@ -90,10 +95,17 @@ class Controller:
             g = self.generation
             picks = plan(self.cfg.strategy, self.selector, self.seed_id, g, n, stream(self.cfg.seed, "select", g))
             rng = stream(self.cfg.seed, "offline", g)
-            rows = []
+            rows: list[dict] = []
             for slot, pick in enumerate(picks):
-                prop = self.generator.propose(self._context(pick.island, pick.parent_id, pick.inspiration_ids, g),
-                                              1, rng)[0]
+                try:
+                    prop = self.generator.propose(
+                        self._context(pick.island, pick.parent_id, pick.inspiration_ids, g), 1, rng)[0]
+                except GeneratorStop:
+                    if rows:  # keep (and pay for) what was already proposed, then stop
+                        self.store.insert_programs(rows)
+                        self.session_proposals += len(rows)
+                        self._process(g)
+                    raise
                 rows.append({"generation": g, "slot": slot, "kind": "candidate", "code": prop.source,
                              "parent_ids": list(prop.parent_ids), "island": pick.island,
                              "generator": prop.generator, "mutation": prop.mutation,
@@ -239,7 +251,14 @@ class Controller:
     def _view(self, pid: int) -> ProgramView:
         node = self.selector.nodes[pid]
         return ProgramView(pid, self.codes[pid], node.score, dict(self.metrics.get(pid, {})),
-                           self.generators.get(pid, ""), node.sigma)
+                           self.generators.get(pid, ""), node.sigma, self._unit_scores(pid))
+
+    def _unit_scores(self, pid: int) -> tuple[tuple[str, float], ...]:
+        """The parent's primary metric per train unit (train split only; never holdout)."""
+        rows = self.store.conn.execute(
+            "SELECT unit, value FROM unit_metric WHERE program_id = ? AND split = 'train' AND metric = ? "
+            "ORDER BY unit", (pid, self.task.primary_metric)).fetchall()
+        return tuple((str(r[0]), float(r[1])) for r in rows if r[1] is not None)
 
     def _context(self, island: int, parent_id: int, inspirations: tuple[int, ...], g: int) -> Context:
         return Context(

@@ -22,6 +22,8 @@ class ProgramView:
     metrics: Mapping[str, Any] = field(default_factory=dict)
     generator: str = ""
     sigma: float = 0.3
+    unit_scores: tuple[tuple[str, float], ...] = ()
+    """Per-unit primary-metric values on the train split (for prompt feedback)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,18 @@ class Generator(Protocol):
     def propose(self, context: Context, n: int, rng: random.Random) -> list[Proposal]:
         """``n`` proposals derived from ``context``, drawing randomness only from ``rng``."""
         ...
+
+
+class GeneratorStop(Exception):
+    """A generator cannot continue (LLM outage, spend limit); the controller stops the run with ``reason``.
+
+    ``loud`` stops are failures: :func:`adrs.evolve.run_evolve` writes the report, then raises.
+    """
+
+    def __init__(self, reason: str, loud: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.loud = loud
 
 
 class OperatorFailed(Exception):
