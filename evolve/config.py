@@ -63,6 +63,9 @@ class EvolveConfig:
         "calling a model (deterministic, free; programs carry gen_state.replay_of)."
     )
     hints: str = doc_field("standard", "Prompt hint level: minimal, standard or detailed.")
+    allowed_imports: tuple[str, ...] = doc_field(
+        (), "Modules a candidate may import (an ablation knob); () uses the task's list. It may only narrow "
+        "the task's list: the sandbox pre-imports and vets exactly those modules.")
     max_prompt_tokens: int = doc_field(
         8000, "Prompt size cap (characters/4 estimate); inspirations are dropped first, then attempts."
     )

@@ -24,7 +24,7 @@ from adrs.config import ConfigError, config_to_dict
 from adrs.evolve.budget import Budget
 from adrs.evolve.checks import check_static
 from adrs.evolve.config import EXECUTION_FIELDS, RESUMABLE_FIELDS, EvolveConfig, build_evolve_config
-from adrs.evolve.evaluate import Candidate, Cascade
+from adrs.evolve.evaluate import Candidate, Cascade, allowed_imports
 from adrs.evolve.executors import make_executor
 from adrs.evolve.generators.base import Attempt, Context, Generator, GeneratorStop, ProgramView
 from adrs.evolve.rng import stream
@@ -123,7 +123,7 @@ class Controller:
             t = time.perf_counter()
             parents = json.loads(row["parent_ids"] or "[]")
             reference = self.codes.get(parents[0], row["code"]) if parents else row["code"]
-            res = check_static(row["code"], reference, self.task.entry_point, self.task.allowed_imports)
+            res = check_static(row["code"], reference, self.task.entry_point, allowed_imports(self.task, self.cfg))
             reason, ok = res.reason, res.ok
             if ok and row["kind"] == "candidate" and res.code_hash in self.hashes:
                 ok, reason = False, f"duplicate code of program {self.hashes[res.code_hash]}"
@@ -263,7 +263,7 @@ class Controller:
     def _context(self, island: int, parent_id: int, inspirations: tuple[int, ...], g: int) -> Context:
         return Context(
             task_description=self.task.description, entry_point=self.task.entry_point,
-            signature=self.task.signature, allowed_imports=tuple(self.task.allowed_imports),
+            signature=self.task.signature, allowed_imports=allowed_imports(self.task, self.cfg),
             parent=self._view(parent_id), inspirations=tuple(self._view(p) for p in inspirations),
             attempts=tuple(self.attempts.get(island, [])[-5:]), library=dict(self.task.baselines),
             gate_features=dict(getattr(self.task, "gate_features", {}) or {}),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adrs.config import ConfigError
 from adrs.evolve.config import EvolveConfig
 from adrs.evolve.executor import JobResult, Limits, SandboxExecutor
 from adrs.evolve.probe import find_nonfinite, signature
@@ -129,6 +130,17 @@ def interpret_eval(task: EvolveTask, result: JobResult, stages: Stages) -> tuple
     return rows, status, reason
 
 
+def allowed_imports(task: EvolveTask, cfg: EvolveConfig) -> tuple[str, ...]:
+    """The imports candidates may use: the config's narrower list, else the task's."""
+    if not cfg.allowed_imports:
+        return tuple(task.allowed_imports)
+    extra = sorted(set(cfg.allowed_imports) - set(task.allowed_imports))
+    if extra:
+        raise ConfigError(f"allowed_imports may only narrow the task's list {list(task.allowed_imports)}; "
+                          f"not allowed: {extra}")
+    return tuple(cfg.allowed_imports)
+
+
 class Cascade:
     """Run probe and evaluation jobs for a batch of candidates; write results to the store."""
 
@@ -137,7 +149,7 @@ class Cascade:
         self.executor = executor
         self.store = store
         self.cfg = cfg
-        self.base_job = {"entry_point": task.entry_point, "allowed_imports": list(task.allowed_imports)}
+        self.base_job = {"entry_point": task.entry_point, "allowed_imports": list(allowed_imports(task, cfg))}
 
     def run(self, cands: Sequence[Candidate], seen: dict[str, int], stages: Stages,
             set_status: bool = True) -> dict[str, float]:

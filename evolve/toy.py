@@ -158,3 +158,7 @@ TASK = ToyTask()
 TASK_OTHER_HOLDOUT = ToyTask(holdout_shift=-1.5)
 SLOW_TASK = ToyTask(busy_s=0.5)
 BUSY_TASK = ToyTask(busy_s=0.06)
+
+TASK_TWO_IMPORTS = ToyTask()
+TASK_TWO_IMPORTS.allowed_imports = ("math", "random")
+"""The toy task allowing two modules, for the ``allowed_imports`` ablation knob's tests."""

@@ -202,3 +202,23 @@ def test_a_failing_seed_stops_the_run_loudly(tmp_path):
     seed.write_text(policy("return 1 / 0"))
     with pytest.raises(RuntimeError, match="seed program failed: error: probe: ZeroDivisionError"):
         run_evolve(TOY, dict(FAST, seed_program=str(seed)), out=tmp_path / "run")
+
+
+def test_allowed_imports_knob_narrows_the_task_list(tmp_path):
+    """The ablation knob: with math removed from the allowed imports, a candidate importing it is rejected."""
+    from adrs.config import ConfigError
+
+    task = "adrs.evolve.toy:TASK_TWO_IMPORTS"
+    uses_math = policy('import math\nreturn W * obs["x"] + 0.0 * math.pi', "0.9")
+    with pytest.raises(ConfigError, match="only narrow"):
+        run_evolve(task, dict(FAST, iterations=1, allowed_imports=("numpy",)), out=tmp_path / "wide",
+                   generator=ScriptedGenerator([uses_math]))
+    for name, allowed, status in (("full", (), "ok"), ("narrow", ("random",), "rejected")):
+        run_evolve(task, dict(FAST, iterations=1, batch_size=1, allowed_imports=allowed), out=tmp_path / name,
+                   generator=ScriptedGenerator([uses_math]))
+        store = Store(tmp_path / name / "run.sqlite")
+        rows = [r for r in store.programs() if r["kind"] == "candidate"]
+        store.close()
+        assert [r["status"] for r in rows] == [status], rows[0]["reason"]
+        if status == "rejected":
+            assert "math" in rows[0]["reason"]
