@@ -50,9 +50,12 @@ class Permutation(spaces.Space):
         return f"Permutation({self.n})"
 
 
-def observation_arrays(arrays: K.TxnArrays) -> dict[str, np.ndarray]:
-    """``ops_type`` int8[n, Lmax] (0 pad/``*``, 1 read, 2 write), ``ops_key`` int32[n, Lmax] (−1 pad), ``length``."""
-    n, lmax = arrays.n, int(arrays.length.max())
+def observation_arrays(arrays: K.TxnArrays, lmax: int | None = None) -> dict[str, np.ndarray]:
+    """``ops_type`` int8[n, Lmax] (0 pad/``*``, 1 read, 2 write), ``ops_key`` int32[n, Lmax] (−1 pad), ``length``.
+
+    ``lmax`` pads to a common width (the longest transaction over every instance the env may draw).
+    """
+    n, lmax = arrays.n, max(int(arrays.length.max()), lmax or 0)
     typ = np.zeros((n, lmax), dtype=np.int8)
     key = np.full((n, lmax), -1, dtype=np.int32)
     t_of_op = np.repeat(np.arange(n), np.diff(arrays.op_ptr))
@@ -71,6 +74,9 @@ class TxnSchedulingEnv(gym.Env):
         self.instances: list[Instance] = load_instances(self.config.workload, self.config.relabel)
         K.warm_up()
         n_max = max(i.workload.n for i in self.instances)
+        # spaces must hold every instance reset() may draw: widest transaction, most keys
+        self._lmax = max(int(i.workload.arrays.length.max()) for i in self.instances)
+        self._kmax = max(max(1, i.workload.arrays.num_keys) for i in self.instances)
         self._select(self.instances[self.config.instance_index or 0])
         self.action_space = Permutation(self.n) if self.config.mode == "one_step" else spaces.Discrete(self.n)
         self.observation_space = self._obs_space()
@@ -80,10 +86,10 @@ class TxnSchedulingEnv(gym.Env):
         self.instance = inst
         self.arrays = inst.workload.arrays
         self.n = self.arrays.n
-        self._static = observation_arrays(self.arrays)
+        self._static = observation_arrays(self.arrays, self._lmax)
 
     def _obs_space(self) -> spaces.Dict:
-        n, lmax, k = self.n, self._static["ops_type"].shape[1], max(1, self.arrays.num_keys)
+        n, lmax, k = self.n, self._lmax, self._kmax
         big = np.iinfo(np.int32).max
         d: dict[str, spaces.Space] = {
             "ops_type": spaces.Box(0, 2, shape=(n, lmax), dtype=np.int8),
@@ -135,12 +141,17 @@ class TxnSchedulingEnv(gym.Env):
         done = len(self._seq) == self.n
         return self._obs(), -float(self._m - old), done, False, self._info(self._m if done else None)
 
+    def _padded(self, per_key: np.ndarray) -> np.ndarray:
+        out = np.zeros(self._kmax, dtype=np.int32)
+        out[: per_key.shape[0]] = per_key
+        return out
+
     def _obs(self) -> dict[str, np.ndarray]:
         obs = {k: v.copy() for k, v in self._static.items()}
         if self.config.mode == "sequential":
             obs.update(placed=self._placed.copy(), action_mask=(1 - self._placed).astype(np.int8),
-                       makespan=np.array([self._m], dtype=np.int64), last_write=self._lw.copy(),
-                       last_any=self._la.copy())
+                       makespan=np.array([self._m], dtype=np.int64), last_write=self._padded(self._lw),
+                       last_any=self._padded(self._la))
         return obs
 
     def _info(self, makespan: int | None) -> dict[str, Any]:

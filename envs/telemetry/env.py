@@ -1,0 +1,83 @@
+"""``adrs/TelemetryRepair-v0``: one faulted snapshot per episode; the action is the repair (spec §1)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from adrs.config import build_config
+
+from .config import TelemetryConfig
+from .evaluate import reward_of, score_action
+from .sources import load_scenarios
+
+
+class JSONDict(spaces.Space):
+    """A space of plain JSON-like dicts (the telemetry snapshot / the repair), validated by content.
+
+    Topologies differ in size and interface names, so no fixed-shape space fits; the verifier, not the
+    space, decides what a valid repair is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(shape=None, dtype=None)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, dict) and all(isinstance(k, str) for k in x)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> dict:
+        return {}
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "JSONDict()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JSONDict)
+
+
+class TelemetryRepairEnv(gym.Env):
+    """Repair faulty WAN telemetry with calibrated confidence; ``terminated`` after one step.
+
+    Observations and actions are plain nested dicts (spec §5) in :class:`JSONDict` spaces.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, **config: Any) -> None:
+        self.config = build_config(TelemetryConfig, config)
+        self.scenarios = load_scenarios(self.config)
+        self.observation_space = JSONDict()
+        self.action_space = JSONDict()
+        self._current: dict | None = None
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        if self.config.scenario_index is not None:
+            idx = self.config.scenario_index % len(self.scenarios)
+        else:
+            idx = int(self.np_random.integers(len(self.scenarios)))
+        self._current = self.scenarios[idx]
+        return copy.deepcopy(self._current["obs"]), {"n_scenarios": len(self.scenarios)}
+
+    def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
+        if self._current is None:
+            raise RuntimeError("call reset() before step()")
+        m = score_action(self._current, action, self.config.tau)
+        reward = reward_of(m, self.config.variant, self.config.reward_weights)
+        info = {k: (float(np.mean(v)) if isinstance(v, np.ndarray) else v) for k, v in m.items()
+                if k not in ("conf", "event")}
+        info["ece"] = 0.0
+        from adrs.simulators.telemetry.metrics import ece
+
+        info["ece"] = ece(m["conf"], m["event"])
+        obs = copy.deepcopy(self._current["obs"])
+        self._current = None
+        return obs, float(reward), True, False, info
