@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from adrs.paths import shared_data_dir
 from adrs.simulators.spot.batch import Runs
 
 H = 3600.0
@@ -34,3 +36,20 @@ def small_runs(seed: int = 0, n_traces: int = 6, n_regions: int = 1) -> Runs:
     avail = random_avail(seed, n_traces, 120, n_regions)
     prices = np.linspace(0.9, 1.6, n_regions)[None, :].repeat(n_traces, axis=0)
     return Runs.grid(avail, prices, 3.06, 600.0, 10 * H, [12 * H, 16 * H], [0.0, 0.2 * H, 0.4 * H])
+
+
+DATA = shared_data_dir()
+needs_spot_data = pytest.mark.skipif(
+    DATA is None or not (DATA / "cant-be-late" / "real_traces.tar.gz").is_file()
+    or not (DATA / "cant-be-late-multi" / "real_traces.tar.gz").is_file(),
+    reason="real data not found: set ADRS_DATA or place ../shared/data (cant-be-late, cant-be-late-multi) "
+           "beside the checkout")
+"""Skip marker for tests that read the real spot traces."""
+
+
+@pytest.fixture(scope="module")
+def private_adrs_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Point the parsed-trace cache at a fresh folder for one test module."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ADRS_CACHE", str(tmp_path_factory.mktemp("adrs-cache")))
+        yield

@@ -8,25 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adrs.paths import shared_data_dir
 from adrs.traces.spot import calibrate
 from adrs.traces.spot import stats as S
 from adrs.traces.spot.format import load
 from adrs.traces.spot.generator import PRIOR_A, RegimeGenerator
+from tests.spot_helpers import DATA, needs_spot_data, private_adrs_cache  # noqa: F401
 
-DATA = shared_data_dir()
-needs_data = pytest.mark.skipif(
-    DATA is None or not (DATA / "cant-be-late" / "real_traces.tar.gz").is_file()
-    or not (DATA / "cant-be-late-multi" / "real_traces.tar.gz").is_file(),
-    reason="real data not found: set ADRS_DATA or place ../shared/data (cant-be-late, cant-be-late-multi) "
-           "beside the checkout")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ADRS_CACHE", str(tmp_path_factory.mktemp("adrs-cache")))
-        yield
+needs_data = needs_spot_data
+pytestmark = pytest.mark.usefixtures("private_adrs_cache")
 
 
 # env: availability, avail-run (median, mean, p90, max), unavail-run (…), preemptions/day, P01, P10,

@@ -8,24 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adrs.paths import DataNotFoundError, shared_data_dir
+from adrs.paths import DataNotFoundError
 from adrs.traces.spot import importers as imp
 from adrs.traces.spot import real_multi
 from adrs.traces.spot.format import TraceFormatError
+from tests.spot_helpers import DATA, needs_spot_data, private_adrs_cache  # noqa: F401
 
-DATA = shared_data_dir()
-needs_data = pytest.mark.skipif(
-    DATA is None or not (DATA / "cant-be-late" / "real_traces.tar.gz").is_file()
-    or not (DATA / "cant-be-late-multi" / "real_traces.tar.gz").is_file(),
-    reason="real data not found: set ADRS_DATA or place ../shared/data (cant-be-late, cant-be-late-multi) "
-           "beside the checkout")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ADRS_CACHE", str(tmp_path_factory.mktemp("adrs-cache")))
-        yield
+needs_data = needs_spot_data
+pytestmark = pytest.mark.usefixtures("private_adrs_cache")
 
 
 def test_reference_window_indices() -> None:

@@ -14,7 +14,7 @@ import json
 import sys
 import time
 
-from adrs.config import ConfigError, build_config, parse_assignments
+from adrs.config import ConfigError, config_from_run_args
 from adrs.paths import DataNotFoundError
 from adrs.traces.cloudcast.embedded import SPLIT_ALIASES, load_split
 
@@ -24,18 +24,8 @@ from .scoring import evaluate_cases
 
 
 def config_from_args(args: argparse.Namespace) -> CloudcastConfig:
-    """The config implied by ``--preset`` / ``--split`` and ``--set`` overrides (``--traces`` unsupported)."""
-    overrides: dict = {}
-    if getattr(args, "preset", None):
-        if args.preset not in PRESETS:
-            raise ConfigError(f"unknown preset {args.preset!r} for cloudcast; presets: {', '.join(PRESETS)}")
-        overrides.update(PRESETS[args.preset])
-    elif getattr(args, "traces", None):
-        raise ConfigError("cloudcast has no trace files; use --preset reference|train|holdout or --split")
-    elif getattr(args, "split", None):
-        overrides["split"] = args.split
-    overrides.update(parse_assignments(CloudcastConfig, getattr(args, "assignments", []) or []))
-    return build_config(CloudcastConfig, overrides)
+    """The config implied by ``--preset`` / ``--split`` and ``--set`` overrides."""
+    return config_from_run_args(CloudcastConfig, PRESETS, args, "cloudcast")
 
 
 def run_command(args: argparse.Namespace) -> int:

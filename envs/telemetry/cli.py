@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from adrs.config import ConfigError, build_config, parse_assignments
+from adrs.config import ConfigError, config_from_run_args
 from adrs.paths import DataNotFoundError
 from adrs.policy_files import PolicyLoadError
 
@@ -31,17 +31,7 @@ ALIASES = {"passthrough-1.0": "passthrough", "lsq": "least-squares", "lsq-conser
 
 def config_from_args(args: argparse.Namespace) -> TelemetryConfig:
     """The config implied by ``--preset`` / ``--split`` and ``--set`` overrides."""
-    overrides: dict = {}
-    if getattr(args, "preset", None):
-        if args.preset not in PRESETS:
-            raise ConfigError(f"unknown preset {args.preset!r}; presets: {', '.join(PRESETS)}")
-        overrides.update(PRESETS[args.preset])
-    elif getattr(args, "traces", None):
-        raise ConfigError("telemetry-repair has no trace files; use --preset or --split")
-    elif getattr(args, "split", None):
-        overrides["split"] = args.split
-    overrides.update(parse_assignments(TelemetryConfig, getattr(args, "assignments", []) or []))
-    return build_config(TelemetryConfig, overrides)
+    return config_from_run_args(TelemetryConfig, PRESETS, args, "telemetry-repair")
 
 
 def run_command(args: argparse.Namespace) -> int:

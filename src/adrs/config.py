@@ -101,3 +101,22 @@ def parse_assignments(cls: type, assignments: Iterable[str]) -> dict[str, Any]:
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-ready dict of a config (tuples become lists)."""
     return json.loads(json.dumps(dataclasses.asdict(config), default=list))
+
+
+def config_from_run_args(cls: type[T], presets: Mapping[str, Mapping[str, Any]], args: Any, env_id: str) -> T:
+    """Config for ``adrs run`` of an env whose data comes by ``--preset`` or ``--split`` (no trace files).
+
+    ``--preset`` applies a named override set, ``--split`` sets the ``split`` field, ``--set key=value``
+    overrides any field; ``--traces`` is refused with a clear error.
+    """
+    overrides: dict[str, Any] = {}
+    if getattr(args, "preset", None):
+        if args.preset not in presets:
+            raise ConfigError(f"unknown preset {args.preset!r} for {env_id}; presets: {', '.join(presets)}")
+        overrides.update(presets[args.preset])
+    elif getattr(args, "traces", None):
+        raise ConfigError(f"{env_id} has no trace files; use --preset ({', '.join(presets)}) or --split")
+    elif getattr(args, "split", None):
+        overrides["split"] = args.split
+    overrides.update(parse_assignments(cls, getattr(args, "assignments", []) or []))
+    return build_config(cls, overrides)
