@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from adrs.config import build_config
+from adrs.simulators.telemetry.scenarios import obs_keys
 
 from .config import TelemetryConfig
 from .evaluate import reward_of, score_action
@@ -20,14 +21,18 @@ class JSONDict(spaces.Space):
     """A space of plain JSON-like dicts (the telemetry snapshot / the repair), validated by content.
 
     Topologies differ in size and interface names, so no fixed-shape space fits; the verifier, not the
-    space, decides what a valid repair is.
+    space, decides what a valid repair is. ``keys``, if given, is the exact top-level key set (the
+    observation's whitelist schema, which depends on ``observe_demand`` / ``history``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keys: frozenset[str] | set[str] | None = None) -> None:
         super().__init__(shape=None, dtype=None)
+        self.keys = None if keys is None else frozenset(keys)
 
     def contains(self, x: Any) -> bool:
-        return isinstance(x, dict) and all(isinstance(k, str) for k in x)
+        if not (isinstance(x, dict) and all(isinstance(k, str) for k in x)):
+            return False
+        return self.keys is None or set(x) == self.keys
 
     def sample(self, mask: Any = None, probability: Any = None) -> dict:
         return {}
@@ -37,16 +42,18 @@ class JSONDict(spaces.Space):
         return False
 
     def __repr__(self) -> str:
-        return "JSONDict()"
+        return "JSONDict()" if self.keys is None else f"JSONDict(keys={sorted(self.keys)})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, JSONDict)
+        return isinstance(other, JSONDict) and other.keys == self.keys
 
 
 class TelemetryRepairEnv(gym.Env):
     """Repair faulty WAN telemetry with calibrated confidence; ``terminated`` after one step.
 
-    Observations and actions are plain nested dicts (spec §5) in :class:`JSONDict` spaces.
+    Observations and actions are plain nested dicts (spec §5) in :class:`JSONDict` spaces; the
+    observation space pins the top-level keys (``telemetry``, ``topology``, ``external`` in the default
+    variant, plus ``demand``/``paths`` with ``observe_demand`` and ``history`` with ``history`` > 0).
     """
 
     metadata = {"render_modes": []}
@@ -54,7 +61,9 @@ class TelemetryRepairEnv(gym.Env):
     def __init__(self, **config: Any) -> None:
         self.config = build_config(TelemetryConfig, config)
         self.scenarios = load_scenarios(self.config)
-        self.observation_space = JSONDict()
+        cfg = self.config
+        self.observation_space = JSONDict(obs_keys(external=cfg.variant != "reference",
+                                                   observe_demand=cfg.observe_demand, history=cfg.history))
         self.action_space = JSONDict()
         self._current: dict | None = None
 

@@ -1,7 +1,8 @@
 """Topology, paths, the real snapshots and the demand -> counter simulator (spec §2, §3).
 
 A *snapshot* is plain data: ``{"counters": {iface: {"rx": float, "tx": float, "status": "up"|"down"}},
-"external": {router: {"origination": float, "termination": float}}, "demand": {src: {dst: float}}}``.
+"external": {router: {"origination": float, "termination": float}}, "demand": {src: {dst: float}}}``
+(simulated snapshots also carry ``"routing"``, the path lists used).
 Interface ``A_to_B`` has tx = bytes A sends to B and rx = bytes A receives from B.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ast
 import csv
 import functools
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +31,14 @@ def iface(a: str, b: str) -> str:
     return f"{a}_to_{b}"
 
 
+ROUTINGS: tuple[str, ...] = ("default", "dist", "hops", "ksp")
+"""Routing modes: ``default`` = the given paths (paths.json) where present, else shortest by ``dist``;
+``dist`` / ``hops`` = shortest paths by distance / hop count; ``ksp`` = the ``k_paths`` shortest simple
+paths by ``dist`` (``nx.shortest_simple_paths``) with split weights."""
+PATH_SPLITS: tuple[str, ...] = ("inverse", "equal")
+"""How ``ksp`` splits a pair's demand over its paths: weight ∝ 1 / path length (km), or equally."""
+
+
 @dataclass(frozen=True)
 class Network:
     """A WAN: an undirected graph with ``dist`` (km) and one routing path list per ordered pair."""
@@ -36,6 +46,34 @@ class Network:
     graph: nx.Graph
     paths: dict = field(default_factory=dict)
     """``{src: {dst: [(path_nodes, weight), ...]}}``; empty means shortest paths by ``dist``."""
+    routing_mode: str = "default"
+    """One of :data:`ROUTINGS`."""
+    k_paths: int = 3
+    """Paths per ordered pair under ``ksp`` (fewer if the graph has fewer simple paths)."""
+    path_split: str = "inverse"
+    """One of :data:`PATH_SPLITS` (``ksp`` only)."""
+
+    def __post_init__(self) -> None:
+        if self.routing_mode not in ROUTINGS:
+            raise ValueError(f"routing_mode must be one of {ROUTINGS}, got {self.routing_mode!r}")
+        if self.path_split not in PATH_SPLITS:
+            raise ValueError(f"path_split must be one of {PATH_SPLITS}, got {self.path_split!r}")
+        if self.k_paths < 1:
+            raise ValueError("k_paths must be >= 1")
+
+    def with_routing(self, mode: str = "default", k_paths: int = 3, path_split: str = "inverse") -> Network:
+        """The same topology and given paths under another routing (``self`` if unchanged; cached, so
+        the routing of each variant is computed once)."""
+        key = (mode, k_paths, path_split)
+        if key == (self.routing_mode, self.k_paths, self.path_split):
+            return self
+        if key not in self._variants:
+            self._variants[key] = Network(self.graph, self.paths, mode, k_paths, path_split)
+        return self._variants[key]
+
+    @functools.cached_property
+    def _variants(self) -> dict:
+        return {}
 
     @functools.cached_property
     def routers(self) -> tuple[str, ...]:
@@ -60,13 +98,38 @@ class Network:
         """The routing of the intact network (cached)."""
         return self._route(self.graph, use_given=True)
 
+    @functools.cached_property
+    def _failure_routing(self) -> dict:
+        return {}
+
     def routing(self, graph: nx.Graph | None = None) -> dict:
         """Path lists for every connected ordered pair of ``graph`` (default: this network, using
         ``self.paths`` where given, else shortest paths by ``dist``)."""
         return self.base_routing if graph is None else self._route(graph, use_given=False)
 
+    def routing_after(self, failed: tuple[str, str] | None) -> dict:
+        """The routing with link ``failed`` removed (cached per link; the intact routing for None).
+
+        ``default``/``dist``/``hops`` recompute every pair's shortest path on the reduced graph;
+        ``ksp`` keeps the pairs none of whose paths crosses the link and recomputes the others."""
+        if failed is None:
+            return self.base_routing
+        key = tuple(sorted(failed))
+        cache = self._failure_routing
+        if key not in cache:
+            g = self.graph.copy()
+            g.remove_edge(*key)
+            cache[key] = self._route(g, use_given=False)
+        return cache[key]
+
     def _route(self, g: nx.Graph, use_given: bool) -> dict:
-        sp = dict(nx.all_pairs_dijkstra_path(g, weight="dist"))
+        if self.routing_mode == "ksp":
+            return self._route_ksp(g)
+        if self.routing_mode == "hops":
+            sp = dict(nx.all_pairs_shortest_path(g))
+        else:
+            sp = dict(nx.all_pairs_dijkstra_path(g, weight="dist"))
+        use_given = use_given and self.routing_mode == "default"
         out: dict = {}
         for s in sorted(g.nodes):
             out[s] = {}
@@ -80,16 +143,46 @@ class Network:
                     out[s][d] = [(tuple(sp[s][d]), 1.0)]
         return out
 
+    def _route_ksp(self, g: nx.Graph) -> dict:
+        intact = g.number_of_edges() == self.graph.number_of_edges()
+        base = None if intact else self.base_routing
+        comp = {v: i for i, c in enumerate(nx.connected_components(g)) for v in c}
+        out: dict = {}
+        for s in sorted(g.nodes):
+            out[s] = {}
+            for d in sorted(g.nodes):
+                if s == d or comp[s] != comp[d]:
+                    continue
+                if base is not None and all(g.has_edge(u, v) for p, _ in base[s][d]
+                                            for u, v in zip(p[:-1], p[1:], strict=False)):
+                    out[s][d] = base[s][d]
+                    continue
+                out[s][d] = k_shortest(g, s, d, self.k_paths, self.path_split)
+        return out
 
-def load_abilene() -> Network:
-    """Abilene from ``topology.json`` and ``paths.json`` (relabelled by router name)."""
+
+def k_shortest(g: nx.Graph, s: str, d: str, k: int, split: str = "inverse") -> list[tuple[tuple, float]]:
+    """Up to ``k`` shortest simple paths ``s -> d`` by ``dist`` with split weights summing to 1."""
+    paths = [tuple(p) for p in itertools.islice(nx.shortest_simple_paths(g, s, d, weight="dist"), k)]
+    if split == "equal":
+        raw = [1.0] * len(paths)
+    else:
+        raw = [1.0 / max(nx.path_weight(g, list(p), "dist"), 1e-9) for p in paths]
+    tot = sum(raw)
+    return [(p, w / tot) for p, w in zip(paths, raw, strict=True)]
+
+
+@functools.lru_cache(maxsize=8)
+def load_abilene(routing_mode: str = "default", k_paths: int = 3, path_split: str = "inverse") -> Network:
+    """Abilene from ``topology.json`` and ``paths.json`` (relabelled by router name), routed by
+    ``routing_mode`` (default: the paths of paths.json)."""
     topo = json.loads(shared_file(PROBLEM, "topology.json").read_text())
     g = nx.node_link_graph(topo, edges="links")
     g = nx.relabel_nodes(g, {n: d["name"] for n, d in g.nodes(data=True)})
     raw = json.loads(shared_file(PROBLEM, "paths.json").read_text())["paths"]
     paths = {s: {d: [(tuple(e["path"]), float(e["weight"])) for e in lst] for d, lst in row.items()}
              for s, row in raw.items()}
-    return Network(nx.Graph(g), paths)
+    return Network(nx.Graph(g), paths, routing_mode, k_paths, path_split)
 
 
 def _cell(text: str) -> dict:
@@ -149,11 +242,13 @@ class Skew:
         return e1, np.where(same, e1, e2)
 
 
-def link_loads(net: Network, demand: Mapping[str, Mapping[str, float]], graph: nx.Graph | None = None) -> dict:
-    """``{(u, v): Mbps}`` for every directed link of ``graph`` with the demand routed over its paths."""
+def link_loads(net: Network, demand: Mapping[str, Mapping[str, float]], graph: nx.Graph | None = None,
+               routing: dict | None = None) -> dict:
+    """``{(u, v): Mbps}`` for every directed link of ``graph`` with the demand routed over its paths
+    (``routing`` if given, else ``net.routing(graph)``)."""
     g = net.graph if graph is None else graph
     loads = {(u, v): 0.0 for a, b in g.edges for u, v in ((a, b), (b, a))}
-    for s, row in net.routing(graph).items():
+    for s, row in (net.routing(graph) if routing is None else routing).items():
         for d, plist in row.items():
             vol = float(demand.get(s, {}).get(d, 0.0))
             if vol == 0:
@@ -166,16 +261,17 @@ def link_loads(net: Network, demand: Mapping[str, Mapping[str, float]], graph: n
 
 def simulate(net: Network, demand: Mapping[str, Mapping[str, float]], rng: np.random.Generator,
              skew: Skew = Skew(), failed: tuple[str, str] | None = None) -> dict:
-    """One healthy snapshot: route ``demand`` (over ``net.paths``, or shortest paths after ``failed``
-    is removed), add skew, zero a failed link with status "down" and drop unreachable demand."""
+    """One healthy snapshot: route ``demand`` (over ``net``'s routing, recomputed after ``failed`` is
+    removed: :meth:`Network.routing_after`), add skew, zero a failed link with status "down" and drop
+    unreachable demand. The snapshot's ``demand`` is the routed (reachable) matrix, unskewed."""
     g = net.graph
     if failed is not None:
         g = net.graph.copy()
         g.remove_edge(*failed)
-    routing = net.routing(g if failed is not None else None)
+    routing = net.routing_after(failed)
     dem = {s: {d: (float(demand.get(s, {}).get(d, 0.0)) if d in routing.get(s, {}) else 0.0)
                for d in net.routers if d != s} for s in net.routers}
-    loads = link_loads(net, dem, g if failed is not None else None)
+    loads = link_loads(net, dem, g, routing)
     ifs = net.interfaces
     e_tx, e_rx = skew.draw(rng, len(ifs))
     tx = {f: e for f, e in zip(ifs, e_tx, strict=True)}
@@ -194,4 +290,4 @@ def simulate(net: Network, demand: Mapping[str, Mapping[str, float]], rng: np.ra
         orig = sum(dem[r].values())
         term = sum(dem[s][r] for s in net.routers if s != r)
         external[r] = {"origination": orig * (1 + e3[i]), "termination": term * (1 + e4[i])}
-    return {"counters": counters, "external": external, "demand": dem}
+    return {"counters": counters, "external": external, "demand": dem, "routing": routing}

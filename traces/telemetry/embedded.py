@@ -8,9 +8,11 @@ file                                   content
 =====================================  =========================================================
 
 A manifest stores each topology (router names, positions, links with ``dist`` in km), its gravity
-demand model, the master seed and the scenario list ``(topology, index)``; every scenario is then a
-pure function of them (:func:`adrs.simulators.telemetry.scenarios.default_scenario`, private
-generator with spawn key ``(split, index)``). Regenerate with ``python -m adrs.traces.telemetry.embedded``
+demand model, the master seed and the scenario list ``(topology, index, seed_group)``; every scenario
+is then a pure function of them (:func:`adrs.simulators.telemetry.scenarios.default_scenario`, private
+generator with spawn key ``(split, index)``). Seed groups (spec §10) are contiguous spawn-key blocks
+within each topology, so every group covers every topology (``labels["seed_group"]``; report mean ± std
+over groups). Regenerate with ``python -m adrs.traces.telemetry.embedded``
 (deterministic; a test checks the committed bytes).
 """
 
@@ -27,9 +29,15 @@ import networkx as nx
 import numpy as np
 
 from adrs.simulators.telemetry.network import Network
-from adrs.simulators.telemetry.scenarios import default_scenario
+from adrs.simulators.telemetry.scenarios import (
+    DEFAULT_OPTIONS,
+    SEED_GROUPS,
+    ScenarioOptions,
+    default_scenario,
+    seed_group_of,
+)
 
-VERSION = 1
+VERSION = 2
 SPLIT_KEY = {"train": 0, "holdout": 1}
 MASTER = {"train": 20260101, "holdout": 77031}
 _PACKAGE = {"train": ("adrs.traces.telemetry", "train.json"), "holdout": ("adrs.holdout.telemetry", "holdout.json")}
@@ -102,9 +110,10 @@ def generate_manifest(split: str) -> dict:
         plan = [("ba-stubs", int(rng.integers(30, 61))) for _ in range(8)]
         per = 30
     topos = [_spec(f"{split}-wan-{i:02d}", kind, n, rng) for i, (kind, n) in enumerate(plan)]
-    scen = [{"topology": t["name"], "index": i * per + j} for i, t in enumerate(topos) for j in range(per)]
+    scen = [{"topology": t["name"], "index": i * per + j, "seed_group": seed_group_of(j, per)}
+            for i, t in enumerate(topos) for j in range(per)]
     return {"version": VERSION, "split": split, "master": MASTER[split], "fault_mix": split, "topologies": topos,
-            "scenarios": scen}
+            "seed_groups": SEED_GROUPS, "scenarios": scen}
 
 
 def manifest_bytes(split: str) -> str:
@@ -140,9 +149,11 @@ def demand_of(spec: dict) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def load_split(split: str, master: int | None = None, limit: int | None = None) -> tuple[dict, ...]:
+def load_split(split: str, master: int | None = None, limit: int | None = None,
+               options: ScenarioOptions = DEFAULT_OPTIONS) -> tuple[dict, ...]:
     """The scenarios of ``train`` or ``holdout`` (``master`` draws a fresh campaign on the same WANs;
-    ``limit`` keeps the first scenarios only)."""
+    ``limit`` keeps the first scenarios only; ``options`` adds observation keys / changes routing and
+    demand source, see :class:`~adrs.simulators.telemetry.scenarios.ScenarioOptions`)."""
     if split not in _PACKAGE:
         raise ValueError(f"unknown split {split!r}; choose train or holdout")
     doc = json.loads(manifest_text(split))
@@ -152,7 +163,8 @@ def load_split(split: str, master: int | None = None, limit: int | None = None) 
     for s in doc["scenarios"][:limit]:
         net, dem = nets[s["topology"]]
         out.append(default_scenario(net, dem, seed, SPLIT_KEY[split], s["index"],
-                                    holdout=doc["fault_mix"] == "holdout"))
+                                    holdout=doc["fault_mix"] == "holdout", options=options,
+                                    seed_group=s["seed_group"]))
     return tuple(out)
 
 
