@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import pytest
+from numba.extending import register_jitable
 
 from adrs.envs.spot import policies as P
 from adrs.simulators.spot.batch import PolicyError, Runs, compile_policy, run_batch
@@ -176,3 +177,113 @@ def test_out_of_bounds_peeks_fail_on_both_paths(mode, global_obs):
     for policy in (peek_history, peek_regions):
         with pytest.raises(PolicyError, match="IndexError"):
             run_batch(policy, small_runs(n_traces=1, n_regions=2), mode=mode, global_obs=global_obs)
+
+
+# -- observation specialisation (simulators/spot/specialise.py) --------------------------------------
+
+def recent_outages(obs, state):
+    """Reads the history arrays: waits for spot only if it was seen at least 3 of the last 6 ticks."""
+    h = obs.history_avail
+    lo = max(0, h.shape[0] - 6)
+    seen = 0
+    for i in range(lo, h.shape[0]):
+        seen += h[i]
+    n_od = 0
+    for e in obs.history_type:
+        n_od += e == 2
+    if obs.remaining_work_s <= 0:
+        return 0
+    if obs.spot_available:
+        return 1
+    return 0 if seen >= 3 and n_od < 50 else 2
+
+
+@register_jitable
+def _helper_reads_history(o):
+    return o.history_region.shape[0] + o.last_seen_tick[0]
+
+
+def passes_obs_to_helper(obs, state):
+    """Passes obs to a module-level helper that reads history arrays."""
+    if _helper_reads_history(obs) % 7 == 0:
+        return 2
+    return P.greedy(obs, state)
+
+
+def stores_obs(obs, state):
+    """Uses obs other than by reading a field: the analysis must give up (full observation)."""
+    pair = (obs, state)
+    return 1 if pair[0].spot_available else 0
+
+
+def test_fields_read_analysis():
+    from adrs.simulators.spot.specialise import ARRAY_FIELDS, fields_read
+
+    assert fields_read(P.greedy) == {"remaining_work_s", "gap_s", "overhead_s", "remaining_time_s", "cur_type",
+                                     "spot_available"}
+    paper = fields_read(P.uniform_progress_paper)  # follows obs into greedy and uniform_progress
+    assert paper is not None and not paper & ARRAY_FIELDS and "pending_overhead_s" in paper
+    assert fields_read(P.multi_region_up) & ARRAY_FIELDS == {"spot_available_by_region"}
+    assert fields_read(recent_outages) & ARRAY_FIELDS == {"history_avail", "history_type"}
+    assert fields_read(passes_obs_to_helper) & ARRAY_FIELDS == {"history_region", "last_seen_tick"}
+    assert fields_read(compile_policy(P.greedy)) == fields_read(P.greedy)  # a dispatcher: its py_func
+
+    def uses_getattr(obs, state):
+        name = "history_avail"
+        return 1 if getattr(obs, name)[0] else 0
+
+    def len_obs(obs, state):
+        return len(obs) - 27
+
+    def rebinds(obs, state):
+        obs = state
+        return obs.tick
+
+    def local_callee(obs, state):
+        f = _helper_reads_history
+        return f(obs) % 2
+
+    for unsure in (stores_obs, uses_getattr, len_obs, rebinds, local_callee, lambda obs, state: obs.tick % 2,
+                   print, 3):
+        assert fields_read(unsure) is None, unsure
+
+
+@pytest.mark.parametrize("policy", [recent_outages, passes_obs_to_helper, stores_obs])
+@pytest.mark.parametrize("n_regions", [1, 3])
+def test_specialised_observation_paths_identical(policy, n_regions):
+    runs = small_runs(seed=7, n_regions=n_regions)
+    a = run_batch(policy, runs, mode="compiled")
+    b = run_batch(policy, runs, mode="python")
+    assert a.compiled
+    assert np.array_equal(a.cost_usd, b.cost_usd)
+    assert np.array_equal(a.finish_tick, b.finish_tick)
+    for key in a.counters:
+        assert np.array_equal(a.counters[key], b.counters[key]), key
+
+
+def test_specialised_builder_is_chosen_per_policy():
+    from adrs.simulators.spot import batch as B
+    from adrs.simulators.spot.specialise import observation_builder
+
+    full = observation_builder(None)
+    assert B._OBS_BUILDER[compile_policy(P.greedy)] is observation_builder(frozenset())
+    assert B._OBS_BUILDER[compile_policy(recent_outages)] is observation_builder(
+        frozenset({"history_avail", "history_type"}))
+    assert B._OBS_BUILDER[compile_policy(stores_obs)] is full
+
+
+def test_wrong_analysis_falls_back_to_full_observation(monkeypatch):
+    """If the analysis ever missed a field, numba typing fails and the full observation is used."""
+    from adrs.simulators.spot import batch as B
+    from adrs.simulators.spot.specialise import observation_builder
+
+    def reads_history_late(obs, state):
+        return 1 if obs.history_avail[obs.tick] == 1 else 0
+
+    monkeypatch.setattr(B, "fields_read", lambda policy: frozenset())
+    jitted = compile_policy(reads_history_late)
+    assert jitted is not None and B._OBS_BUILDER[jitted] is observation_builder(None)
+    runs = small_runs(seed=2)
+    a = run_batch(reads_history_late, runs, mode="compiled")
+    b = run_batch(reads_history_late, runs, mode="python")
+    assert np.array_equal(a.cost_usd, b.cost_usd)

@@ -41,6 +41,7 @@ from .kernel import (
     deadline_tick,
 )
 from .observation import STATE_SLOTS, Memory, readonly
+from .specialise import fields_read, full_observation, observation_builder
 
 
 class PolicyError(RuntimeError):
@@ -152,7 +153,7 @@ def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, j
                deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
-               ledger_type, ledger_region, ledger_cost):  # pragma: no cover - compiled
+               ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
     state = np.zeros(STATE_SLOTS, dtype=np.float64)
     for i in range(trace_index.shape[0]):
         j = trace_index[i]
@@ -164,7 +165,7 @@ def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, j
             avail_all[j], spot_all[j], spot_all_ro[j], price_od, gap_s, job_s[i],
             deadline_s[i], overhead_s[i], guard, global_obs, policy, state, s, hist_avail, hist_avail_ro,
             hist_type, hist_type_ro, hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick,
-            seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost)
+            seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, make_obs)
         out_err[i] = err
         out_err_tick[i] = err_tick
         if err != 0:
@@ -198,12 +199,18 @@ class _Timed:
 
 
 _COMPILED: dict[Callable, Callable | None] = {}
+_OBS_BUILDER: dict[Callable, Callable] = {}
+"""The compiled observation builder chosen for each compiled policy (see :mod:`.specialise`)."""
+
+_TYPING_ERRORS = (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
+                  numba.core.errors.NumbaError, NotImplementedError)
 
 
 def compile_policy(policy: Callable) -> Callable | None:
     """``numba.njit(policy)`` if it compiles inside the batch loop, else None (use the Python path).
 
-    Results are memoised per function object, so a policy is compiled once per process.
+    Results are memoised per function object, so a policy is compiled once per process. The compiled
+    loop hands the policy an observation specialised to the fields it reads (:mod:`.specialise`).
     """
     try:
         return _COMPILED[policy]
@@ -227,18 +234,26 @@ def _compile_policy(policy: Callable) -> Callable | None:
             return None
     avail = np.ones((1, 8, 1), dtype=np.int8)
     probe = Runs.grid(avail, np.ones((1, 1)), 3.0, 600.0, 600.0, [4200.0], [0.0])
-    try:
-        _run_compiled(jitted, probe, GUARD_STRICT, False)
-    except (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
-            numba.core.errors.NumbaError, NotImplementedError):
-        return None
-    except Exception:
-        # It compiled but raised on the probe run: let the real run report the error.
+    full = observation_builder(None)
+    builder = observation_builder(fields_read(policy))
+    candidates = [builder] if builder is full else [builder, full]
+    for i, make_obs in enumerate(candidates):
+        try:
+            _run_compiled(jitted, probe, GUARD_STRICT, False, make_obs)
+        except _TYPING_ERRORS:
+            if i + 1 < len(candidates):
+                continue  # the analysis was wrong: the full observation is always valid
+            return None
+        except Exception:
+            pass  # it compiled but raised on the probe run: let the real run report the error
+        _OBS_BUILDER[jitted] = make_obs
         return jitted
-    return jitted
+    return None
 
 
-def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool):
+def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, make_obs: Callable | None = None):
+    if make_obs is None:
+        make_obs = _OBS_BUILDER.get(jitted) or observation_builder(None)
     n = runs.n_runs
     out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
     out_err = np.zeros(n, dtype=np.int64)
@@ -246,7 +261,7 @@ def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool):
     bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
     _batch_jit(runs.avail, runs.spot_price, readonly(runs.spot_price), runs.price_od,
                runs.gap_s, runs.trace_index, runs.job_s, runs.deadline_s, runs.overhead_s, guard, global_obs,
-               jitted, out_state, out_err, out_err_tick, *bufs.tail_args())
+               jitted, out_state, out_err, out_err_tick, *bufs.tail_args(), make_obs)
     return out_state, out_err, out_err_tick
 
 
@@ -269,7 +284,7 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
         err, tick = run_episode(
             avail_list, price_list, spot_ro[j], runs.price_od, runs.gap_s,
             float(runs.job_s[i]), float(runs.deadline_s[i]), float(runs.overhead_s[i]), guard, global_obs,
-            timed, Memory(), s, *tail)
+            timed, Memory(), s, *tail, full_observation)
         out_state[i] = s
         out_err[i] = err
         out_err_tick[i] = tick

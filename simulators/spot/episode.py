@@ -31,7 +31,6 @@ from .kernel import (
     tick_begin,
     tick_end,
 )
-from .observation import SpotObservation
 
 ERR_OK = 0
 ERR_ACTION_TYPE = 1  # not an int or an (int, int) pair
@@ -79,7 +78,7 @@ def _as_action_overload(a, rho):  # pragma: no cover - compiled
 def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
                 guard, global_obs, policy, state, s, hist_avail, hist_avail_ro, hist_type, hist_type_ro,
                 hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick, seen_tick_ro,
-                local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost):
+                local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, make_obs):
     """Run one episode; returns (error code, tick of the error or -1). Results are left in ``s``.
 
     ``avail`` is int8 ``[T, N]`` with 1 = spot available and is never shown to the policy; ``*_ro``
@@ -87,6 +86,9 @@ def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadli
     :func:`.kernel.new_state`.
     The Python path passes ``avail``, ``spot_price`` and ``s`` as plain lists (faster scalar access);
     the policy still only sees the read-only arrays.
+    ``make_obs`` builds the observation from its fields in order, given the whole history buffers:
+    :func:`.specialise.full_observation`, or in the compiled path a builder specialised to the
+    fields the policy reads (:func:`.specialise.observation_builder`).
     """
     n_ticks = len(avail)
     n_regions = len(avail[0])
@@ -124,12 +126,11 @@ def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadli
         r_vis = s[S_R] if cur != 0 else 0.0
         t = k * gap_s
         p = s[S_P]
-        obs = SpotObservation(
+        obs = make_obs(
             k, t, gap_s, job_s, deadline_s, overhead_s, bit == 1, int(s[S_PREV]), cur,
             s[S_PREEMPTED] == 1.0, p, job_s - p, deadline_s - t, r_vis, price_od, spot_price[rho],
             price_od / spot_price[rho], s[S_COST], rho, n_regions, spot_price_ro,
-            local_vec_ro, seen_avail_ro, seen_tick_ro,
-            hist_avail_ro[: k + 1], hist_type_ro[:k], hist_region_ro[:k],
+            local_vec_ro, seen_avail_ro, seen_tick_ro, hist_avail_ro, hist_type_ro, hist_region_ro,
         )
         req_type, req_region, err = as_action(policy(obs, state), rho)
         if err != ERR_OK:

@@ -76,7 +76,7 @@ def feasible(job_s: float, deadline_s: float, overhead_s: float, gap_s: float) -
     return math.ceil((job_s + overhead_s) / gap_s) <= deadline_tick(deadline_s, gap_s)
 
 
-@register_jitable
+@register_jitable(inline='always')
 def tick_begin(s: np.ndarray, avail_k: np.ndarray, spot_price: np.ndarray, price_od: float,
                gap_s: float, job_s: float) -> bool:
     """Steps 1–5 of tick ``s[S_TICK]``; ``avail_k[j]`` is 1 if region j has spot at k. Returns done."""
@@ -120,7 +120,7 @@ def tick_begin(s: np.ndarray, avail_k: np.ndarray, spot_price: np.ndarray, price
     return False
 
 
-@register_jitable
+@register_jitable(inline='always')
 def tick_end(s: np.ndarray, req_type: int, req_region: int, avail_k: np.ndarray, gap_s: float,
              job_s: float, deadline_s: float, overhead_s: float, guard: int) -> None:
     """Steps 7–10: guard the requested action, apply availability and overhead, advance the clock."""
