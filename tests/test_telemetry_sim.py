@@ -168,3 +168,26 @@ def test_held_out_fault_types_only_in_holdout():
     assert {"stale", "phantom_down", "external"} <= hold
     assert len(hold & HELD_OUT_FAULTS) >= 6
     assert {"status_one_side_down", "missing", "stuck"} <= train
+
+
+def test_default_scenarios_are_pinned():
+    """The default draws (no options) are frozen: the committed splits mean the same scenarios in every
+    checkout. A change here means default_scenario's draw order or the simulator changed; options must
+    not touch the default path (see tests/test_telemetry_scenarios.py)."""
+    import hashlib
+
+    want = {"train": "0a3f94430e3cccd18490e4df6d78bb2f89ec384aa8fdb41b8635c150e0183378",
+            "holdout": "4e8c5b475f4c651b2920f8ec173c5a9d065a62e28adc9563d97eeb2a90d4c201"}
+    for split, digest in want.items():
+        fps = "".join(s["fingerprint"] for s in load_split(split, limit=20))
+        assert hashlib.sha256(fps.encode()).hexdigest() == digest, split
+
+
+def test_every_generated_scenario_has_a_seed_group():
+    from collections import Counter
+
+    for split in ("train", "holdout"):
+        groups = Counter(s["labels"]["seed_group"] for s in load_split(split, limit=None if split == "train" else 60))
+        assert all(isinstance(g, int) for g in groups)
+    man = {split: Counter(e["seed_group"] for e in generate_manifest(split)["scenarios"]) for split in FOLDERS}
+    assert all(len(c) >= 3 for c in man.values())
