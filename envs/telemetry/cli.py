@@ -4,8 +4,13 @@ JSON fields: ``env``, ``policy``, ``variant``, ``split``, ``n_runs``, ``counter_
 ``counter_repair_accuracy``, as the contract asks), ``counter_accuracy_proper`` (spec §6.2, used by the
 default reward), ``counter_repair_accuracy``, ``status_accuracy``, ``calibration``, ``combined``, ``brier``, ``ece``,
 ``leaderboard_score``, ``reward``, ``score`` (= ``combined`` in the reference variant, else the reward),
-``invalid_items``, ``extra_items``, ``failed_runs``, ``eval_wall_s`` and ``by_fault`` (per fault label:
-counters, mean error, hit rate).
+``status_brier`` (spec §6.2: Brier of the status confidence against "repaired status = true status"),
+``detection_auroc`` (AUROC of 1 - confidence against the env's private fault labels, pooled over every
+counter; null when no counter or every counter is labelled), ``invalid_items``, ``extra_items``,
+``failed_runs``, ``eval_wall_s`` and ``by_fault`` (per fault label: counters, mean error, hit rate). When
+every scenario carries ``labels["seed_group"]`` (spec §10), also ``score_by_seed_group`` (mean score per
+group, keys are the group as a string), ``score_group_mean`` / ``score_group_std`` (mean and sample std of
+the group means) and ``n_seed_groups``.
 """
 
 from __future__ import annotations
@@ -58,8 +63,13 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     print(f"telemetry-repair · {name} · variant={config.variant} split={config.split} · {out['n_runs']} runs")
     for k in ("counter_accuracy", "counter_accuracy_proper", "status_accuracy", "calibration", "combined",
-              "brier", "ece", "leaderboard_score", "score"):
-        print(f"  {k:24s} {out[k]:.4f}")
+              "brier", "ece", "status_brier", "detection_auroc", "leaderboard_score", "score"):
+        v = out[k]
+        print(f"  {k:24s} {'n/a' if v is None else f'{v:.4f}'}")
+    if "score_by_seed_group" in out:
+        groups = "  ".join(f"{g}: {v:.4f}" for g, v in out["score_by_seed_group"].items())
+        print(f"  score over {out['n_seed_groups']} seed groups: {out['score_group_mean']:.4f} "
+              f"± {out['score_group_std']:.4f}  ({groups})")
     return 0
 
 
