@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from adrs.config import build_config
+from adrs.simulators.telemetry.metrics import ece
 from adrs.simulators.telemetry.scenarios import obs_keys
 
 from .config import TelemetryConfig
@@ -81,11 +82,7 @@ class TelemetryRepairEnv(gym.Env):
             raise RuntimeError("call reset() before step()")
         m = score_action(self._current, action, self.config.tau)
         reward = reward_of(m, self.config.variant, self.config.reward_weights)
-        info = {k: (float(np.mean(v)) if isinstance(v, np.ndarray) else v) for k, v in m.items()
-                if k not in ("conf", "event")}
-        info["ece"] = 0.0
-        from adrs.simulators.telemetry.metrics import ece
-
+        info = {k: v for k, v in m.items() if not isinstance(v, np.ndarray)}  # per-counter arrays stay private
         info["ece"] = ece(m["conf"], m["event"])
         obs = copy.deepcopy(self._current["obs"])
         self._current = None
