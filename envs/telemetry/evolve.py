@@ -18,7 +18,7 @@ from typing import Any
 
 from adrs.traces.telemetry.embedded import load_split
 
-from .evaluate import score_action, summarize
+from .evaluate import score_actions, summarize
 from .programs import programs
 
 DESCRIPTION = """WAN telemetry repair (Hodor, HotNets '24). Each scenario is one snapshot of a WAN: per
@@ -93,14 +93,12 @@ class TelemetryTask:
         if not records:
             raise ValueError("no records to score")
         scen = load_split("train" if split == "smoke" else split)
-        per = []
-        for rec in records:
-            s = scen[int(rec["unit"].rsplit("-", 1)[1])]
-            action = json.loads(rec["action"]) if "action" in rec else None
-            per.append(score_action(s, action))
-        summary = summarize(per, "default")
-        metrics = {k: summary[k] for k in ("n_runs", "counter_accuracy", "status_accuracy", "calibration", "combined",
-                                           "brier", "ece", "invalid_items", "failed_runs")}
+        chosen = [scen[int(rec["unit"].rsplit("-", 1)[1])] for rec in records]
+        actions = [json.loads(rec["action"]) if "action" in rec else None for rec in records]
+        summary = summarize(score_actions(chosen, actions), "default")
+        metrics = {k: summary.get(k) for k in ("n_runs", "counter_accuracy", "status_accuracy", "calibration",
+                                               "combined", "brier", "ece", "status_brier", "detection_auroc",
+                                               "invalid_items", "failed_runs")}
         return summary["score"], metrics
 
 
