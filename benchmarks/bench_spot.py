@@ -1,25 +1,32 @@
 """Benchmark: the full 1080-run `cant-be-late --preset reference` evaluation, three ways, in one run.
 
-  (a) a numba-compilable policy through the compiled batch loop (timed after compilation),
+  (a) a numba-compilable policy through the compiled batch loop (timed after compilation):
+      end to end through ``evaluate`` (run grid, per-run rows, scoring), and the batch loop alone
+      (``run_batch`` over the same 1080 runs), serial and with 2 threads (``threads=2``),
   (b) the same policy as plain Python through the function-policy path,
   (c) a straightforward plain-Python tick loop: the same model and observation contract written the
       usual way (an observation object per tick, history lists), running the same greedy function.
 
-Prints wall times and the ratios (c)/(a) and (c)/(b); checks that all three agree on the mean cost.
+Each is timed ``--repeat`` times (default 5) and the best and median are printed, with the ratios of
+the medians, all measured in the same process; all paths must agree on the mean cost.
 Needs the real traces (ADRS_DATA or ../shared/data).  Run:  python benchmarks/bench_spot.py
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import statistics
 import time
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from adrs.envs.spot.config import PRESETS, SpotConfig
-from adrs.envs.spot.evaluate import evaluate
+from adrs.envs.spot.evaluate import build_runs, evaluate
 from adrs.envs.spot.policies import greedy
+from adrs.simulators.spot.batch import compile_policy, run_batch
 from adrs.traces.spot.importers import load_reference_single
 
 H = 3600.0
@@ -95,36 +102,72 @@ class PlainSim:
             assert k <= kdl + 1
 
 
-def main() -> None:
-    ts = load_reference_single()
-    config = SpotConfig(**PRESETS["cant-be-late"]["reference"])
-    t0 = time.perf_counter()
-    evaluate(greedy, config, [ts], mode="compiled")
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    a = evaluate(greedy, config, [ts], mode="compiled")
-    t_a = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    b = evaluate(greedy, config, [ts], mode="python")
-    t_b = time.perf_counter() - t0
-    t0 = time.perf_counter()
+def plain_loop(ts, config) -> list[float]:
+    """(c): every run through :class:`PlainSim`."""
     costs = []
     for i in range(ts.n_traces):
         bits = ts.bits[i, 0].tolist()
         for r in config.deadlines:
             for d in config.overheads:
                 costs.append(PlainSim(bits, 600.0, 48 * H, r * H, d * H, 0.9731, 3.06).run(greedy))
-    t_c = time.perf_counter() - t0
+    return costs
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    """(best, median) wall seconds over ``repeat`` calls, and the last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="timed calls per path (default 5)")
+    args = parser.parse_args()
+    ts = load_reference_single()
+    config = SpotConfig(**PRESETS["cant-be-late"]["reference"])
+    t0 = time.perf_counter()
+    evaluate(greedy, config, [ts], mode="compiled")
+    first = time.perf_counter() - t0
+    runs, _ = build_runs(ts, config)
+    jitted = compile_policy(greedy)
+    t0 = time.perf_counter()
+    run_batch(jitted, runs, threads=2)
+    first_par = time.perf_counter() - t0
+    rows = {}
+    rows["a_eval"] = timed(lambda: evaluate(greedy, config, [ts], mode="compiled"), args.repeat)
+    rows["a_batch"] = timed(lambda: run_batch(jitted, runs), args.repeat)
+    rows["a_batch2"] = timed(lambda: run_batch(jitted, runs, threads=2), args.repeat)
+    rows["b"] = timed(lambda: evaluate(greedy, config, [ts], mode="python"), max(1, args.repeat // 5))
+    rows["c"] = timed(lambda: plain_loop(ts, config), args.repeat)
+    a, b, costs = rows["a_eval"][2], rows["b"][2], rows["c"][2]
     n = a.score.n_runs
-    print(f"cant-be-late --preset reference: {n} runs, policy greedy")
+    med = {k: v[1] for k, v in rows.items()}
+    print(f"cant-be-late --preset reference: {n} runs, policy greedy, best / median of {args.repeat} "
+          f"(numba threads available: {numba.get_num_threads()})")
     print(f"  mean cost: compiled {a.score.mean_cost_usd:.4f}  python {b.score.mean_cost_usd:.4f}  "
           f"plain loop {np.mean(costs):.4f}")
-    print(f"  (a) numba batch loop     {t_a:8.3f} s  (first call incl. compile {first:.2f} s)")
-    print(f"  (b) Python function path {t_b:8.3f} s")
-    print(f"  (c) plain-Python loop    {t_c:8.3f} s")
-    print(f"  ratios: (c)/(a) = {t_c / t_a:.0f}x   (c)/(b) = {t_c / t_b:.2f}x   (b)/(a) = {t_b / t_a:.0f}x")
+    labels = {
+        "a_eval": f"(a) evaluate(), compiled             (first call incl. compile {first:.2f} s)",
+        "a_batch": "(a) run_batch alone, serial",
+        "a_batch2": f"(a) run_batch alone, 2 threads       (first call incl. compile {first_par:.2f} s)",
+        "b": "(b) evaluate(), Python function path",
+        "c": "(c) plain-Python loop",
+    }
+    for key, label in labels.items():
+        best, median, _ = rows[key]
+        print(f"  {label:<40s} {best * 1e3:9.2f} ms  {median * 1e3:9.2f} ms")
+    c = med["c"]
+    print(f"  ratios of medians: (c)/(a evaluate) = {c / med['a_eval']:.0f}x   "
+          f"(c)/(a run_batch) = {c / med['a_batch']:.0f}x   (c)/(a run_batch, 2 threads) = {c / med['a_batch2']:.0f}x"
+          f"   (c)/(b) = {c / med['b']:.2f}x")
     assert a.score.mean_cost_usd == b.score.mean_cost_usd
     assert abs(np.mean(costs) - a.score.mean_cost_usd) < 1e-9
+    serial, par = rows["a_batch"][2], rows["a_batch2"][2]
+    assert np.array_equal(serial.cost_usd, par.cost_usd) and np.array_equal(serial.finish_tick, par.finish_tick)
 
 
 if __name__ == "__main__":

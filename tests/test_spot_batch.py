@@ -287,3 +287,33 @@ def test_wrong_analysis_falls_back_to_full_observation(monkeypatch):
     a = run_batch(reads_history_late, runs, mode="compiled")
     b = run_batch(reads_history_late, runs, mode="python")
     assert np.array_equal(a.cost_usd, b.cost_usd)
+
+
+# -- parallel chunks (threads > 1) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("policy,n_regions,global_obs", [(P.greedy, 1, False), (recent_outages, 1, False),
+                                                         (stateful, 1, False), (P.round_robin_up, 3, False),
+                                                         (P.multi_region_up, 3, True)])
+def test_parallel_chunks_identical_to_serial(policy, n_regions, global_obs):
+    runs = small_runs(seed=11, n_traces=9, n_regions=n_regions)
+    serial = run_batch(policy, runs, mode="compiled", global_obs=global_obs)
+    for threads in (2, None):
+        par = run_batch(policy, runs, mode="compiled", global_obs=global_obs, threads=threads)
+        assert np.array_equal(par.cost_usd, serial.cost_usd)
+        assert np.array_equal(par.finish_tick, serial.finish_tick)
+        for key in serial.counters:
+            assert np.array_equal(par.counters[key], serial.counters[key]), key
+
+
+def test_parallel_errors_match_serial():
+    def bad_late(obs, state):
+        return 7 if obs.tick == 30 and obs.deadline_s > 13 * H else 1
+
+    def divides(obs, state):
+        return 1 if 1.0 / (obs.tick - 5) > -10.0 else 0
+
+    runs = small_runs(seed=4, n_traces=8)
+    for policy, match in ((bad_late, r"run 3 \(trace 0\) tick 30: action out of range"), (divides, "ZeroDivision")):
+        for threads in (1, 2):
+            with pytest.raises(PolicyError, match=match):
+                run_batch(policy, runs, mode="compiled", threads=threads)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from .episode import ERR_OK, ERROR_REASONS, run_episode, run_episode_jit
 from .kernel import (
@@ -38,7 +39,6 @@ from .kernel import (
     S_OVERHEAD,
     S_P,
     STATE_SIZE,
-    deadline_tick,
 )
 from .observation import STATE_SLOTS, Memory, readonly
 from .specialise import fields_read, full_observation, observation_builder
@@ -119,27 +119,44 @@ _COUNTERS = {
 
 
 class _Buffers:
-    """Per-batch scratch arrays and the read-only views handed to the policy."""
+    """Per-batch scratch arrays and the read-only views handed to the policy.
 
-    def __init__(self, n_ticks: int, n_regions: int, spot_price: np.ndarray, avail: np.ndarray) -> None:
-        self.hist_avail = np.zeros(n_ticks, dtype=np.int8)
-        self.hist_type = np.zeros(n_ticks, dtype=np.int8)
-        self.hist_region = np.zeros(n_ticks, dtype=np.int16)
-        self.seen_avail = np.full(n_regions, -1, dtype=np.int8)
-        self.seen_tick = np.full(n_regions, -1, dtype=np.int64)
-        self.local_vec = np.full(n_regions, -1, dtype=np.int8)
-        self.ledger_type = np.zeros(n_ticks, dtype=np.int8)
-        self.ledger_region = np.zeros(n_ticks, dtype=np.int16)
-        self.ledger_cost = np.zeros(n_ticks, dtype=np.float64)
-        self.spot_price = spot_price
-        self.avail = avail
+    One row per chunk of runs, so parallel chunks never share a buffer; rows are padded by
+    :data:`_PAD` elements so two chunks never write to the same cache line.
+    """
 
-    def tail_args(self) -> tuple[Any, ...]:
+    def __init__(self, n_ticks: int, n_regions: int, n_chunks: int = 1) -> None:
+        c, t, n = n_chunks, n_ticks + _PAD, n_regions + _PAD
+        self.n_ticks, self.n_regions = n_ticks, n_regions
+        self.hist_avail = np.zeros((c, t), dtype=np.int8)
+        self.hist_type = np.zeros((c, t), dtype=np.int8)
+        self.hist_region = np.zeros((c, t), dtype=np.int16)
+        self.seen_avail = np.full((c, n), -1, dtype=np.int8)
+        self.seen_tick = np.full((c, n), -1, dtype=np.int64)
+        self.local_vec = np.full((c, n), -1, dtype=np.int8)
+        self.ledger_type = np.zeros((c, t), dtype=np.int8)
+        self.ledger_region = np.zeros((c, t), dtype=np.int16)
+        self.ledger_cost = np.zeros((c, t), dtype=np.float64)
+
+    def tail_args(self, chunk: int | None = 0) -> tuple[Any, ...]:
+        """The buffers of one chunk (``[n_ticks]`` or ``[n_regions]``) or, with ``chunk=None``, the
+        padded 2-D arrays of all chunks; each writable buffer is followed by its read-only view where
+        the policy sees it."""
         ro = readonly
-        return (self.hist_avail, ro(self.hist_avail), self.hist_type, ro(self.hist_type),
-                self.hist_region, ro(self.hist_region), self.seen_avail, ro(self.seen_avail),
-                self.seen_tick, ro(self.seen_tick), self.local_vec, ro(self.local_vec),
-                self.ledger_type, self.ledger_region, self.ledger_cost)
+        t, n = self.n_ticks, self.n_regions
+
+        def pick(a: np.ndarray, size: int) -> np.ndarray:
+            return a if chunk is None else a[chunk, :size]
+
+        hist_avail, hist_type = pick(self.hist_avail, t), pick(self.hist_type, t)
+        hist_region = pick(self.hist_region, t)
+        seen_avail, seen_tick, local_vec = pick(self.seen_avail, n), pick(self.seen_tick, n), pick(self.local_vec, n)
+        return (hist_avail, ro(hist_avail), hist_type, ro(hist_type), hist_region, ro(hist_region),
+                seen_avail, ro(seen_avail), seen_tick, ro(seen_tick), local_vec, ro(local_vec),
+                pick(self.ledger_type, t), pick(self.ledger_region, t), pick(self.ledger_cost, t))
+
+
+_PAD = 64
 
 
 def _fresh_state() -> np.ndarray:
@@ -148,14 +165,15 @@ def _fresh_state() -> np.ndarray:
     return s
 
 
-@numba.njit
-def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
+@register_jitable
+def _run_range(lo, hi, avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
                deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
                ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+    """Runs ``lo..hi-1`` in order, stopping at the first failed run."""
     state = np.zeros(STATE_SLOTS, dtype=np.float64)
-    for i in range(trace_index.shape[0]):
+    for i in range(lo, hi):
         j = trace_index[i]
         s = out_state[i]
         s[:] = 0.0
@@ -170,6 +188,37 @@ def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, j
         out_err_tick[i] = err_tick
         if err != 0:
             return
+
+
+@numba.njit
+def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
+               deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
+               hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
+               seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
+               ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+    _run_range(0, trace_index.shape[0], avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index,
+               job_s, deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
+               hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
+               seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
+               ledger_type, ledger_region, ledger_cost, make_obs)
+
+
+@numba.njit(parallel=True)
+def _batch_jit_parallel(bounds, avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, job_s,
+                        deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
+                        hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
+                        seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
+                        ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+    """Chunk ``c`` runs ``bounds[c]..bounds[c+1]-1`` serially with its own row of every buffer."""
+    t = avail_all.shape[1]
+    n = avail_all.shape[2]
+    for c in numba.prange(bounds.shape[0] - 1):
+        _run_range(bounds[c], bounds[c + 1], avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index,
+                   job_s, deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
+                   hist_avail[c, :t], hist_avail_ro[c, :t], hist_type[c, :t], hist_type_ro[c, :t],
+                   hist_region[c, :t], hist_region_ro[c, :t], seen_avail[c, :n], seen_avail_ro[c, :n],
+                   seen_tick[c, :n], seen_tick_ro[c, :n], local_vec[c, :n], local_vec_ro[c, :n],
+                   ledger_type[c, :t], ledger_region[c, :t], ledger_cost[c, :t], make_obs)
 
 
 class _Timed:
@@ -251,17 +300,34 @@ def _compile_policy(policy: Callable) -> Callable | None:
     return None
 
 
-def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, make_obs: Callable | None = None):
+def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, make_obs: Callable | None = None,
+                  threads: int = 1):
     if make_obs is None:
         make_obs = _OBS_BUILDER.get(jitted) or observation_builder(None)
     n = runs.n_runs
     out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
     out_err = np.zeros(n, dtype=np.int64)
     out_err_tick = np.full(n, -1, dtype=np.int64)
-    bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
-    _batch_jit(runs.avail, runs.spot_price, readonly(runs.spot_price), runs.price_od,
-               runs.gap_s, runs.trace_index, runs.job_s, runs.deadline_s, runs.overhead_s, guard, global_obs,
-               jitted, out_state, out_err, out_err_tick, *bufs.tail_args(), make_obs)
+    n_ticks, n_regions = runs.avail.shape[1], runs.avail.shape[2]
+    # The kernel only reads its inputs: read-only C arrays always, so one compilation serves every caller.
+    def ro(a: np.ndarray, dtype: type) -> np.ndarray:
+        return readonly(np.ascontiguousarray(a, dtype=dtype))
+
+    spot_ro = ro(runs.spot_price, np.float64)
+    head = (ro(runs.avail, np.int8), spot_ro, spot_ro, float(runs.price_od), float(runs.gap_s),
+            ro(runs.trace_index, np.int64), ro(runs.job_s, np.float64), ro(runs.deadline_s, np.float64),
+            ro(runs.overhead_s, np.float64), int(guard), bool(global_obs), jitted, out_state, out_err, out_err_tick)
+    n_chunks = min(threads, n)
+    if n_chunks <= 1:
+        _batch_jit(*head, *_Buffers(n_ticks, n_regions).tail_args(0), make_obs)
+        return out_state, out_err, out_err_tick
+    bounds = np.linspace(0, n, n_chunks + 1).round().astype(np.int64)
+    try:
+        _batch_jit_parallel(bounds, *head, *_Buffers(n_ticks, n_regions, n_chunks).tail_args(None), make_obs)
+    except Exception:
+        # A policy raised in some chunk: rerun serially so the error reported is deterministic
+        # (the first failing run's, as in the serial path).
+        return _run_compiled(jitted, runs, guard, global_obs, make_obs, threads=1)
     return out_state, out_err, out_err_tick
 
 
@@ -270,8 +336,7 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
     out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
     out_err = np.zeros(n, dtype=np.int64)
     out_err_tick = np.full(n, -1, dtype=np.int64)
-    bufs = _Buffers(runs.avail.shape[1], runs.avail.shape[2], runs.spot_price, runs.avail)
-    tail = bufs.tail_args()
+    tail = _Buffers(runs.avail.shape[1], runs.avail.shape[2]).tail_args(0)
     timed = _Timed(policy, max_decision_s)
     spot_ro = readonly(runs.spot_price)
     lists: dict[int, tuple[list, list]] = {}
@@ -294,13 +359,16 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
 
 
 def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_obs: bool = False,
-              mode: str = "auto", max_decision_s: float = 0.1, max_mean_decision_s: float = 0.005
-              ) -> BatchResult:
+              mode: str = "auto", max_decision_s: float = 0.1, max_mean_decision_s: float = 0.005,
+              threads: int | None = 1) -> BatchResult:
     """Evaluate ``policy`` on every run; raises :class:`PolicyError` if any run fails.
 
     ``mode`` is ``"auto"`` (compiled if the policy compiles under numba), ``"compiled"`` or ``"python"``.
     In the Python path each decision is timed: one over ``max_decision_s`` or a mean over
     ``max_mean_decision_s`` fails the evaluation (§7 budgets).
+    ``threads`` > 1 (None: all of numba's threads) splits the compiled path's runs into that many
+    chunks run in parallel (``numba.prange``; compiled once more per policy). Runs are independent,
+    so the results are identical to the serial default; the Python path is always serial.
     """
     if mode not in ("auto", "compiled", "python"):
         raise ValueError(f"mode must be auto, compiled or python, got {mode!r}")
@@ -310,7 +378,8 @@ def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_ob
     timed = None
     try:
         if jitted is not None:
-            out_state, out_err, out_err_tick = _run_compiled(jitted, runs, guard, global_obs)
+            n_threads = numba.get_num_threads() if threads is None else min(threads, numba.get_num_threads())
+            out_state, out_err, out_err_tick = _run_compiled(jitted, runs, guard, global_obs, threads=n_threads)
         else:
             out_state, out_err, out_err_tick, timed = _run_python(policy, runs, guard, global_obs,
                                                                   max_decision_s)
@@ -327,7 +396,7 @@ def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_ob
     if timed is not None and timed.calls and timed.total_s / timed.calls > max_mean_decision_s:
         raise PolicyError(f"mean decision time {timed.total_s / timed.calls * 1e3:.2f} ms is over the "
                           f"{max_mean_decision_s * 1e3:.1f} ms budget")
-    k_dead = np.array([deadline_tick(float(r), runs.gap_s) for r in runs.deadline_s], dtype=np.int64)
+    k_dead = np.floor(np.asarray(runs.deadline_s, dtype=np.float64) / runs.gap_s).astype(np.int64)  # deadline_tick
     return BatchResult(
         cost_usd=out_state[:, S_COST].copy(),
         finish_tick=out_state[:, S_FINISH].astype(np.int64),

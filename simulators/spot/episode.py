@@ -12,7 +12,8 @@ import math
 import numba
 import numpy as np
 from numba import types
-from numba.extending import overload, register_jitable
+from numba.core import cgutils
+from numba.extending import intrinsic, overload, register_jitable
 
 from .kernel import (
     GUARD_OFF,
@@ -74,6 +75,37 @@ def _as_action_overload(a, rho):  # pragma: no cover - compiled
     return lambda a, rho: (np.int64(-1), np.int64(-1), ERR_ACTION_TYPE)
 
 
+def borrowed(a):
+    """``a`` itself; compiled, ``a`` without its reference count (see :func:`_borrow`)."""
+    return a
+
+
+@intrinsic
+def _borrow(typingctx, arr):  # pragma: no cover - compiled
+    """A view of ``arr`` with a null meminfo: numba skips reference counting on it.
+
+    Every array handed to (or made inside) the tick loop would otherwise be incref'd and decref'd
+    (atomic operations) several times per tick. Only valid while the caller keeps ``arr`` alive:
+    :func:`run_episode` borrows its own arguments, which outlive the call.
+    """
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, signature, args):
+        view = cgutils.create_struct_proxy(arr)(context, builder, value=args[0])
+        view.meminfo = cgutils.get_null_value(view.meminfo.type)
+        return view._getvalue()
+
+    return arr(arr), codegen
+
+
+@overload(borrowed)
+def _borrowed_overload(a):  # pragma: no cover - compiled
+    if isinstance(a, types.Array):
+        return lambda a: _borrow(a)
+    return lambda a: a
+
+
 @register_jitable
 def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
                 guard, global_obs, policy, state, s, hist_avail, hist_avail_ro, hist_type, hist_type_ro,
@@ -90,6 +122,16 @@ def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadli
     :func:`.specialise.full_observation`, or in the compiled path a builder specialised to the
     fields the policy reads (:func:`.specialise.observation_builder`).
     """
+    # Compiled, the loop works on borrowed views (no per-tick refcounting); in Python these are no-ops.
+    avail, spot_price, spot_price_ro, state, s = (borrowed(avail), borrowed(spot_price), borrowed(spot_price_ro),
+                                                   borrowed(state), borrowed(s))
+    hist_avail, hist_avail_ro, hist_type, hist_type_ro = (borrowed(hist_avail), borrowed(hist_avail_ro),
+                                                          borrowed(hist_type), borrowed(hist_type_ro))
+    hist_region, hist_region_ro, seen_avail, seen_avail_ro = (borrowed(hist_region), borrowed(hist_region_ro),
+                                                              borrowed(seen_avail), borrowed(seen_avail_ro))
+    seen_tick, seen_tick_ro, local_vec, local_vec_ro = (borrowed(seen_tick), borrowed(seen_tick_ro),
+                                                        borrowed(local_vec), borrowed(local_vec_ro))
+    ledger_type, ledger_region, ledger_cost = borrowed(ledger_type), borrowed(ledger_region), borrowed(ledger_cost)
     n_ticks = len(avail)
     n_regions = len(avail[0])
     k_deadline = deadline_tick(deadline_s, gap_s)
