@@ -134,72 +134,11 @@ def least_squares(obs: dict, iters: int = 20) -> dict:
     return out
 
 
-def hodor(obs: dict, tol: float = 0.05) -> dict:
-    """Hodor-style hardening (spec §1, §8.4, simplified and deterministic; not the 30-trial DTP).
+def hodor(obs: dict) -> dict:
+    """Hodor's Democratic Trust Propagation (spec §8.4); see :mod:`.hodor`."""
+    from .hodor import dtp
 
-    1. Harden: a link direction whose two readings (own tx, peer rx) agree within ``tol`` is locked.
-    2. Propagate: at a router with observed external counters and exactly one unlocked incident link
-       direction, flow conservation gives that direction; the reading that agrees with it is kept
-       (two signals), else the derived value is used. Repeat until nothing changes.
-    3. What stays unlocked falls back to the symmetry rule. Status follows the hardened traffic.
-    """
-    tele = obs["telemetry"]
-    ext = obs.get("external") or {}
-    sym = symmetry(obs)
-    dirs = {}  # (a, b) -> (tx reading at a, rx reading at b)
-    for t in tele.values():
-        peer = tele.get(t["connected_to"], {})
-        dirs[(t["local_router"], t["remote_router"])] = (t["tx_rate"], peer.get("rx_rate"))
-    value: dict = {}
-    conf: dict = {}
-    for d, (a, b) in dirs.items():
-        if a is not None and b is not None and abs(a - b) <= tol * max(a, b, 1.0):
-            value[d], conf[d] = (a + b) / 2, 0.95
-    incident: dict = {}
-    for d in dirs:
-        incident.setdefault(d[0], []).append(d)
-        incident.setdefault(d[1], []).append(d)
-    changed = True
-    while changed:
-        changed = False
-        for r, lst in sorted(incident.items()):
-            e = ext.get(r) or {}
-            o, term = e.get("origination"), e.get("termination")
-            if o is None or term is None:
-                continue
-            unknown = [d for d in lst if d not in value]
-            if len(unknown) != 1:
-                continue
-            u = unknown[0]
-            ins = sum(value[d] for d in lst if d[1] == r and d != u)
-            outs = sum(value[d] for d in lst if d[0] == r and d != u)
-            derived = (ins + o - term - outs) if u[0] == r else (outs + term - o - ins)
-            derived = max(derived, 0.0)
-            agree = [x for x in dirs[u] if x is not None and abs(x - derived) <= tol * max(derived, x, 1.0)]
-            if agree:
-                value[u], conf[u] = agree[0], 0.9
-            else:
-                value[u], conf[u] = derived, 0.6
-            changed = True
-    out = {}
-    for f, t in tele.items():
-        a, b = t["local_router"], t["remote_router"]
-        out[f] = {}
-        for k, d in (("tx_rate", (a, b)), ("rx_rate", (b, a))):
-            own = t[k]
-            if d in value:
-                v = value[d]
-                if own is not None and abs(own - v) <= tol * max(v, own, 1.0):
-                    out[f][k] = (own, float(own), conf[d])
-                else:
-                    out[f][k] = (own, float(v), conf[d])
-            else:
-                out[f][k] = sym[f][k]
-        traffic = out[f]["tx_rate"][1] > 1.0 or out[f]["rx_rate"][1] > 1.0
-        peer = tele.get(t["connected_to"], {})
-        says_down = "down" in (t["interface_status"], peer.get("interface_status"))
-        out[f]["interface_status"] = (t["interface_status"], "up" if traffic or not says_down else "down", 0.9)
-    return out
+    return dtp(obs)
 
 
 BASELINES = {
