@@ -263,26 +263,26 @@ def test_specialised_observation_paths_identical(policy, n_regions):
 
 def test_specialised_builder_is_chosen_per_policy():
     from adrs.simulators.spot import batch as B
-    from adrs.simulators.spot.specialise import observation_builder
+    from adrs.simulators.spot.specialise import observation_spec
 
-    full = observation_builder(None)
-    assert B._OBS_BUILDER[compile_policy(P.greedy)] is observation_builder(frozenset())
-    assert B._OBS_BUILDER[compile_policy(recent_outages)] is observation_builder(
+    full = observation_spec(None)
+    assert B._OBS_SPEC[compile_policy(P.greedy)] is observation_spec(frozenset())
+    assert B._OBS_SPEC[compile_policy(recent_outages)] is observation_spec(
         frozenset({"history_avail", "history_type"}))
-    assert B._OBS_BUILDER[compile_policy(stores_obs)] is full
+    assert B._OBS_SPEC[compile_policy(stores_obs)] is full
 
 
 def test_wrong_analysis_falls_back_to_full_observation(monkeypatch):
     """If the analysis ever missed a field, numba typing fails and the full observation is used."""
     from adrs.simulators.spot import batch as B
-    from adrs.simulators.spot.specialise import observation_builder
+    from adrs.simulators.spot.specialise import observation_spec
 
     def reads_history_late(obs, state):
         return 1 if obs.history_avail[obs.tick] == 1 else 0
 
     monkeypatch.setattr(B, "fields_read", lambda policy: frozenset())
     jitted = compile_policy(reads_history_late)
-    assert jitted is not None and B._OBS_BUILDER[jitted] is observation_builder(None)
+    assert jitted is not None and B._OBS_SPEC[jitted] is observation_spec(None)
     runs = small_runs(seed=2)
     a = run_batch(reads_history_late, runs, mode="compiled")
     b = run_batch(reads_history_late, runs, mode="python")

@@ -41,7 +41,7 @@ from .kernel import (
     STATE_SIZE,
 )
 from .observation import STATE_SLOTS, Memory, readonly
-from .specialise import fields_read, full_observation, observation_builder
+from .specialise import fields_read, observation_spec
 
 
 class PolicyError(RuntimeError):
@@ -170,7 +170,7 @@ def _run_range(lo, hi, avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_
                deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
-               ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+               ledger_type, ledger_region, ledger_cost, obs_spec):  # pragma: no cover - compiled
     """Runs ``lo..hi-1`` in order, stopping at the first failed run."""
     state = np.zeros(STATE_SLOTS, dtype=np.float64)
     for i in range(lo, hi):
@@ -183,7 +183,7 @@ def _run_range(lo, hi, avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_
             avail_all[j], spot_all[j], spot_all_ro[j], price_od, gap_s, job_s[i],
             deadline_s[i], overhead_s[i], guard, global_obs, policy, state, s, hist_avail, hist_avail_ro,
             hist_type, hist_type_ro, hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick,
-            seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, make_obs)
+            seen_tick_ro, local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, obs_spec)
         out_err[i] = err
         out_err_tick[i] = err_tick
         if err != 0:
@@ -195,12 +195,12 @@ def _batch_jit(avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index, j
                deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
-               ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+               ledger_type, ledger_region, ledger_cost, obs_spec):  # pragma: no cover - compiled
     _run_range(0, trace_index.shape[0], avail_all, spot_all, spot_all_ro, price_od, gap_s, trace_index,
                job_s, deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
-               ledger_type, ledger_region, ledger_cost, make_obs)
+               ledger_type, ledger_region, ledger_cost, obs_spec)
 
 
 @numba.njit(parallel=True)
@@ -208,7 +208,7 @@ def _batch_jit_parallel(bounds, avail_all, spot_all, spot_all_ro, price_od, gap_
                         deadline_s, overhead_s, guard, global_obs, policy, out_state, out_err, out_err_tick,
                         hist_avail, hist_avail_ro, hist_type, hist_type_ro, hist_region, hist_region_ro,
                         seen_avail, seen_avail_ro, seen_tick, seen_tick_ro, local_vec, local_vec_ro,
-                        ledger_type, ledger_region, ledger_cost, make_obs):  # pragma: no cover - compiled
+                        ledger_type, ledger_region, ledger_cost, obs_spec):  # pragma: no cover - compiled
     """Chunk ``c`` runs ``bounds[c]..bounds[c+1]-1`` serially with its own row of every buffer."""
     t = avail_all.shape[1]
     n = avail_all.shape[2]
@@ -218,7 +218,7 @@ def _batch_jit_parallel(bounds, avail_all, spot_all, spot_all_ro, price_od, gap_
                    hist_avail[c, :t], hist_avail_ro[c, :t], hist_type[c, :t], hist_type_ro[c, :t],
                    hist_region[c, :t], hist_region_ro[c, :t], seen_avail[c, :n], seen_avail_ro[c, :n],
                    seen_tick[c, :n], seen_tick_ro[c, :n], local_vec[c, :n], local_vec_ro[c, :n],
-                   ledger_type[c, :t], ledger_region[c, :t], ledger_cost[c, :t], make_obs)
+                   ledger_type[c, :t], ledger_region[c, :t], ledger_cost[c, :t], obs_spec)
 
 
 class _Timed:
@@ -248,8 +248,8 @@ class _Timed:
 
 
 _COMPILED: dict[Callable, Callable | None] = {}
-_OBS_BUILDER: dict[Callable, Callable] = {}
-"""The compiled observation builder chosen for each compiled policy (see :mod:`.specialise`)."""
+_OBS_SPEC: dict[Callable, Any] = {}
+"""The observation chosen for each compiled policy (:func:`.specialise.observation_spec`)."""
 
 _TYPING_ERRORS = (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
                   numba.core.errors.NumbaError, NotImplementedError)
@@ -283,27 +283,27 @@ def _compile_policy(policy: Callable) -> Callable | None:
             return None
     avail = np.ones((1, 8, 1), dtype=np.int8)
     probe = Runs.grid(avail, np.ones((1, 1)), 3.0, 600.0, 600.0, [4200.0], [0.0])
-    full = observation_builder(None)
-    builder = observation_builder(fields_read(policy))
-    candidates = [builder] if builder is full else [builder, full]
-    for i, make_obs in enumerate(candidates):
+    full = observation_spec(None)
+    spec = observation_spec(fields_read(policy))
+    candidates = [spec] if spec is full else [spec, full]
+    for i, obs_spec in enumerate(candidates):
         try:
-            _run_compiled(jitted, probe, GUARD_STRICT, False, make_obs)
+            _run_compiled(jitted, probe, GUARD_STRICT, False, obs_spec)
         except _TYPING_ERRORS:
             if i + 1 < len(candidates):
                 continue  # the analysis was wrong: the full observation is always valid
             return None
         except Exception:
             pass  # it compiled but raised on the probe run: let the real run report the error
-        _OBS_BUILDER[jitted] = make_obs
+        _OBS_SPEC[jitted] = obs_spec
         return jitted
     return None
 
 
-def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, make_obs: Callable | None = None,
+def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, obs_spec: Any = None,
                   threads: int = 1):
-    if make_obs is None:
-        make_obs = _OBS_BUILDER.get(jitted) or observation_builder(None)
+    if obs_spec is None:
+        obs_spec = _OBS_SPEC.get(jitted) or observation_spec(None)
     n = runs.n_runs
     out_state = np.zeros((n, STATE_SIZE), dtype=np.float64)
     out_err = np.zeros(n, dtype=np.int64)
@@ -319,15 +319,15 @@ def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, ma
             ro(runs.overhead_s, np.float64), int(guard), bool(global_obs), jitted, out_state, out_err, out_err_tick)
     n_chunks = min(threads, n)
     if n_chunks <= 1:
-        _batch_jit(*head, *_Buffers(n_ticks, n_regions).tail_args(0), make_obs)
+        _batch_jit(*head, *_Buffers(n_ticks, n_regions).tail_args(0), obs_spec)
         return out_state, out_err, out_err_tick
     bounds = np.linspace(0, n, n_chunks + 1).round().astype(np.int64)
     try:
-        _batch_jit_parallel(bounds, *head, *_Buffers(n_ticks, n_regions, n_chunks).tail_args(None), make_obs)
+        _batch_jit_parallel(bounds, *head, *_Buffers(n_ticks, n_regions, n_chunks).tail_args(None), obs_spec)
     except Exception:
         # A policy raised in some chunk: rerun serially so the error reported is deterministic
         # (the first failing run's, as in the serial path).
-        return _run_compiled(jitted, runs, guard, global_obs, make_obs, threads=1)
+        return _run_compiled(jitted, runs, guard, global_obs, obs_spec, threads=1)
     return out_state, out_err, out_err_tick
 
 
@@ -349,7 +349,7 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
         err, tick = run_episode(
             avail_list, price_list, spot_ro[j], runs.price_od, runs.gap_s,
             float(runs.job_s[i]), float(runs.deadline_s[i]), float(runs.overhead_s[i]), guard, global_obs,
-            timed, Memory(), s, *tail, full_observation)
+            timed, Memory(), s, *tail, observation_spec(None))
         out_state[i] = s
         out_err[i] = err
         out_err_tick[i] = tick

@@ -3,6 +3,8 @@
 :func:`run_episode` drives :mod:`.kernel` tick by tick, builds the read-only
 :class:`~.observation.SpotObservation` and asks ``policy(obs, state)`` for an action. The compiled
 twin :data:`run_episode_jit` is the same source under ``numba.njit``; both give identical results.
+Compiled, the observation leaves out the array fields the policy never reads (:mod:`.specialise`)
+and the loop works on borrowed, refcount-free views of its arrays (:func:`borrowed`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .kernel import (
     tick_begin,
     tick_end,
 )
+from .specialise import build_observation
 
 ERR_OK = 0
 ERR_ACTION_TYPE = 1  # not an int or an (int, int) pair
@@ -110,7 +113,7 @@ def _borrowed_overload(a):  # pragma: no cover - compiled
 def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadline_s, overhead_s,
                 guard, global_obs, policy, state, s, hist_avail, hist_avail_ro, hist_type, hist_type_ro,
                 hist_region, hist_region_ro, seen_avail, seen_avail_ro, seen_tick, seen_tick_ro,
-                local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, make_obs):
+                local_vec, local_vec_ro, ledger_type, ledger_region, ledger_cost, obs_spec):
     """Run one episode; returns (error code, tick of the error or -1). Results are left in ``s``.
 
     ``avail`` is int8 ``[T, N]`` with 1 = spot available and is never shown to the policy; ``*_ro``
@@ -118,9 +121,8 @@ def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadli
     :func:`.kernel.new_state`.
     The Python path passes ``avail``, ``spot_price`` and ``s`` as plain lists (faster scalar access);
     the policy still only sees the read-only arrays.
-    ``make_obs`` builds the observation from its fields in order, given the whole history buffers:
-    :func:`.specialise.full_observation`, or in the compiled path a builder specialised to the
-    fields the policy reads (:func:`.specialise.observation_builder`).
+    ``obs_spec`` (:func:`.specialise.observation_spec`) says which observation the compiled path
+    builds: the full one, or one specialised to the fields the policy reads. Python builds the full one.
     """
     # Compiled, the loop works on borrowed views (no per-tick refcounting); in Python these are no-ops.
     avail, spot_price, spot_price_ro, state, s = (borrowed(avail), borrowed(spot_price), borrowed(spot_price_ro),
@@ -168,8 +170,8 @@ def run_episode(avail, spot_price, spot_price_ro, price_od, gap_s, job_s, deadli
         r_vis = s[S_R] if cur != 0 else 0.0
         t = k * gap_s
         p = s[S_P]
-        obs = make_obs(
-            k, t, gap_s, job_s, deadline_s, overhead_s, bit == 1, int(s[S_PREV]), cur,
+        obs = build_observation(
+            obs_spec, k, t, gap_s, job_s, deadline_s, overhead_s, bit == 1, int(s[S_PREV]), cur,
             s[S_PREEMPTED] == 1.0, p, job_s - p, deadline_s - t, r_vis, price_od, spot_price[rho],
             price_od / spot_price[rho], s[S_COST], rho, n_regions, spot_price_ro,
             local_vec_ro, seen_avail_ro, seen_tick_ro, hist_avail_ro, hist_type_ro, hist_region_ro,

@@ -13,6 +13,10 @@ answers ``None`` and the full observation is used. A wrong answer cannot change 
 reading a ``None`` field as an array fails numba typing, and the batch runner then retries with the
 full observation. The Python path always passes the full observation.
 
+The compiled loop selects the observation by the *type* of a marker (:func:`observation_spec`), so
+:func:`build_observation` is resolved at compile time and inlined into the tick loop, where the
+arrays are borrowed (not reference-counted) views.
+
 >>> from adrs.envs.spot.policies import greedy, multi_region_up
 >>> sorted(fields_read(greedy) & ARRAY_FIELDS), sorted(fields_read(multi_region_up) & ARRAY_FIELDS)
 ([], ['spot_available_by_region'])
@@ -25,10 +29,12 @@ import builtins
 import inspect
 import textwrap
 import types
+from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
 import numba
+from numba.extending import overload
 
 from .observation import OBS_FIELDS, SpotObservation
 
@@ -149,19 +155,19 @@ def _resolve(expr: ast.expr, func: types.FunctionType) -> Any:
 _ARGS = ", ".join(OBS_FIELDS)
 
 
-def _builder_source(name: str, fields: frozenset[str] | None) -> str:
+def _builder_source(name: str, fields: frozenset[str] | None, first: str = "") -> str:
     values = []
     for field in OBS_FIELDS:
         if field in ARRAY_FIELDS and fields is not None and field not in fields:
             values.append("None")
         else:
             values.append(field + _HISTORY.get(field, ""))
-    return f"def {name}({_ARGS}):\n    return SpotObservation({', '.join(values)})\n"
+    return f"def {name}({first}{_ARGS}):\n    return SpotObservation({', '.join(values)})\n"
 
 
-def _make_builder(name: str, fields: frozenset[str] | None) -> Callable:
+def _make_builder(name: str, fields: frozenset[str] | None, first: str = "") -> Callable:
     namespace: dict[str, Any] = {"SpotObservation": SpotObservation}
-    exec(compile(_builder_source(name, fields), f"<adrs.spot.{name}>", "exec"), namespace)
+    exec(compile(_builder_source(name, fields, first), f"<adrs.spot.{name}>", "exec"), namespace)
     return namespace[name]
 
 
@@ -169,18 +175,50 @@ full_observation = _make_builder("full_observation", None)
 full_observation.__doc__ = """The tick's :class:`SpotObservation` from its fields in order; the three
 history fields are passed as whole buffers and sliced to ticks ``0..tick`` (avail) and ``0..tick-1``."""
 
-_BUILDERS: dict[frozenset[str] | None, Callable] = {}
+
+def _define(source: str, namespace: dict[str, Any]) -> Callable:
+    name = source.split("(", 1)[0].removeprefix("def ")
+    exec(compile(source, f"<adrs.spot.{name}>", "exec"), namespace)
+    return namespace[name]
 
 
-def observation_builder(fields: frozenset[str] | None) -> Callable:
-    """A compiled observation builder that sets the array fields not in ``fields`` to None.
+build_observation = _define(f"def build_observation(spec, {_ARGS}):\n    return full_observation({_ARGS})\n",
+                            {"full_observation": full_observation})
+build_observation.__doc__ = """``spec``'s observation of the tick: in Python always the full one
+(:func:`full_observation`); compiled, the array fields ``spec`` leaves out are None (inlined)."""
 
-    ``fields=None`` gives the full observation. Builders are cached by their set of kept arrays.
+_IMPLS: dict[frozenset[str] | None, Callable] = {}
+
+
+def _impl_for(spec: Any) -> Callable | None:
+    keep = getattr(getattr(spec, "instance_class", None), "keep", False)
+    if keep is False:
+        return None
+    if keep not in _IMPLS:
+        label = "all" if keep is None else "_".join(sorted(keep)) or "scalars"
+        _IMPLS[keep] = _make_builder(f"observation_{label}", keep, first="spec, ")
+    return _IMPLS[keep]
+
+
+overload(build_observation, inline="always")(
+    _define(f"def _build_observation_overload(spec, {_ARGS}):\n    return _impl_for(spec)\n",
+            {"_impl_for": _impl_for}))
+
+_SPECS: dict[frozenset[str] | None, Any] = {}
+
+
+def observation_spec(fields: frozenset[str] | None) -> Any:
+    """The compiled loop's marker for an observation whose array fields not in ``fields`` are None.
+
+    ``fields=None`` gives the full observation. Specs are cached by their set of kept arrays; the
+    compiled :func:`build_observation` is chosen (and inlined) from the spec's type.
     """
     key = None if fields is None else frozenset(fields & ARRAY_FIELDS)
     if key == ARRAY_FIELDS:
         key = None
-    if key not in _BUILDERS:
+    if key not in _SPECS:
         label = "all" if key is None else "_".join(sorted(key)) or "scalars"
-        _BUILDERS[key] = numba.njit(_make_builder(f"observation_{label}", key))
-    return _BUILDERS[key]
+        cls = namedtuple(f"ObservationSpec_{label}", ["marker"])  # type: ignore[misc]
+        cls.keep = key
+        _SPECS[key] = cls(0)
+    return _SPECS[key]
