@@ -324,6 +324,18 @@ def test_baselines_beat_passthrough_on_generated_train(train30):
     assert hodor["reward"] > p + 0.05 and hodor["status_accuracy"] > 0.99
 
 
+
+def test_least_squares_uses_the_demand_rows_when_observed():
+    """§8.3: with ``observe_demand`` the demand x paths prediction is a third signal per direction; it
+    resolves directions whose two readings are both bad, so the repair gets clearly better."""
+    from adrs.envs.telemetry.config import TelemetryConfig
+    from adrs.envs.telemetry.sources import load_scenarios
+
+    with_demand = load_scenarios(TelemetryConfig(split="train", observe_demand=True))[:30]
+    plain = evaluate("least-squares", load_scenarios(TelemetryConfig(split="train"))[:30], isolate=False)[0]
+    fed = evaluate("least-squares", with_demand, isolate=False)[0]
+    assert fed["counter_accuracy"] > plain["counter_accuracy"] + 0.01 and fed["reward"] > plain["reward"] + 0.01
+
 def test_env_one_step_and_registration():
     import gymnasium
 
