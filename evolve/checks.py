@@ -47,6 +47,10 @@ BANNED_ATTRS: frozenset[str] = frozenset(
 )
 """Attribute names that are rejected on any object (module re-exports, numpy file I/O, reflection)."""
 
+ALLOWED_DUNDER_DEFS: frozenset[str] = frozenset({"__init__"})
+"""Dunder methods a candidate may define: only a constructor (no operator, attribute or finaliser
+hooks that could make returned objects lie or run code later)."""
+
 BANNED_ATTR_PREFIXES: tuple[str, ...] = ("_", "gi_", "cr_", "ag_", "f_", "tb_", "co_")
 """Attribute prefixes that are rejected: private/dunder names and frame/code/traceback internals."""
 
@@ -107,7 +111,7 @@ def check_allowlist(tree: ast.AST, allowed_imports: Iterable[str]) -> str | None
         elif isinstance(node, ast.Name) and (node.id in BANNED_NAMES or node.id.startswith("__")):
             return f"banned name {node.id!r}{_line(node)}"
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and (
-            node.name.startswith("__") or node.name in BANNED_NAMES
+            (node.name.startswith("__") and node.name not in ALLOWED_DUNDER_DEFS) or node.name in BANNED_NAMES
         ):
             return f"banned definition {node.name!r}{_line(node)}"
         elif isinstance(node, ast.arg) and node.arg.startswith("__"):

@@ -90,3 +90,11 @@ def test_star_import_is_rejected_at_module_level():
 def test_single_underscore_names_are_allowed_but_dunders_are_not():
     assert check_allowlist(ast.parse("_x = 1\nfor _ in range(3):\n    pass\n"), ()) is None
     assert "banned name" in check_allowlist(ast.parse("x = __builtins__\n"), ())
+
+
+def test_only_the_constructor_may_be_defined_as_a_dunder():
+    ok = "class State:\n    def __init__(self, n):\n        self.n = n\n"
+    assert check_allowlist(ast.parse(ok), ()) is None
+    for hook in ("__eq__", "__del__", "__getattr__", "__float__", "__class_getitem__"):
+        src = f"class Liar:\n    def {hook}(self, *a):\n        return True\n"
+        assert check_allowlist(ast.parse(src), ()) == f"banned definition {hook!r} (line 2)"

@@ -44,7 +44,8 @@ class TelemetryTask:
     env_id = "telemetry-repair"
     entry_point = "repair"
     signature = "repair(obs: dict) -> dict[iface, dict[field, (original, repaired, confidence)]]"
-    allowed_imports = ("math", "numpy", "collections", "itertools", "statistics")
+    allowed_imports = ("__future__", "math", "numpy", "collections", "itertools", "statistics", "hashlib",
+                       "json")
     primary_metric = "score"
     description = DESCRIPTION
     smoke_size = 8

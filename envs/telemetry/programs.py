@@ -7,6 +7,9 @@ reproduces the built-in baseline of the same name.
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 HEADER = '''"""{title}
 
 obs["telemetry"]: {{iface: {{interface_status: "up"|"down"|None, rx_rate: float|None, tx_rate: float|None,
@@ -67,12 +70,49 @@ def repair(obs):
 }
 
 
+FUTURE = "from __future__ import annotations\n\n"
+"""Put before the EVOLVE-BLOCK of bodies copied from typed library code (annotations stay unevaluated)."""
+
+
+def _least_squares_body() -> str:
+    """The built-in ``least-squares`` baseline with what it calls, copied from the library source."""
+    from adrs.simulators.telemetry import baselines, demand
+
+    parts = [inspect.getsource(f) for f in (demand.demand_prediction, baselines._mirror_key,
+                                             baselines.symmetry_value, baselines.symmetry, baselines.least_squares)]
+    return ("import numpy as np\n\n_EPS = 1e-6\n\n\n" + "\n\n".join(parts)
+            + "\n\ndef repair(obs):\n    return least_squares(obs)\n")
+
+
+def _hodor_body() -> str:
+    """The built-in ``hodor`` baseline (module ``hodor.py``; its docstring becomes a comment block)."""
+    from adrs.simulators.telemetry import baselines, hodor
+
+    text = Path(hodor.__file__).read_text()
+    doc, rest = text.split('"""', 2)[1], text.split('"""', 2)[2]
+    rest = rest.split("from __future__ import annotations\n", 1)[1]
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in doc.strip().splitlines())
+    local_import = "    from .baselines import symmetry_value\n"
+    if local_import not in rest:
+        raise RuntimeError("hodor.py changed: update programs._hodor_body")
+    rest = rest.replace(local_import, "")
+    helper = "_EPS = 1e-6\n\n\n" + inspect.getsource(baselines.symmetry_value)
+    return (comment + rest.lstrip("\n") + "\n\n" + helper
+            + "\n\ndef repair(obs):\n    return dtp(obs)\n")
+
+
+GENERATED = {"least-squares": _least_squares_body, "hodor": _hodor_body}
+"""Library programs whose body is the baseline's own source (so they cannot drift apart)."""
+
+
 def program(name: str) -> str:
     """Full module source of library program ``name`` with its EVOLVE-BLOCK markers."""
-    return (HEADER.format(title=f"telemetry-repair policy: {name}") + "# EVOLVE-BLOCK-START\n"
-            + BODIES[name] + "# EVOLVE-BLOCK-END\n")
+    head = HEADER.format(title=f"telemetry-repair policy: {name}")
+    if name in GENERATED:
+        return head + FUTURE + "# EVOLVE-BLOCK-START\n" + GENERATED[name]() + "# EVOLVE-BLOCK-END\n"
+    return head + "# EVOLVE-BLOCK-START\n" + BODIES[name] + "# EVOLVE-BLOCK-END\n"
 
 
 def programs() -> dict[str, str]:
     """Every library program by name."""
-    return {name: program(name) for name in BODIES}
+    return {name: program(name) for name in (*BODIES, *GENERATED)}
