@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from adrs.config import config_to_dict
-from adrs.simulators.spot.batch import BatchResult, PolicyError, Runs, compile_policy, on_demand_cost, run_batch
+from adrs.simulators.spot.batch import BatchResult, PolicyError, Runs, compile_policy, run_batch
 from adrs.simulators.spot.kernel import GUARDS
 from adrs.traces.spot.format import TraceSet
 
@@ -27,16 +28,57 @@ from .sources import load_sources
 H = 3600.0
 
 
+@dataclass(frozen=True)
+class RunTable:
+    """Per-run metadata and outcomes as aligned columns; :meth:`rows` builds dicts only when asked."""
+
+    trace_id: list[str]
+    family: list[str]
+    scenario: list[str]
+    deadline_hours: np.ndarray
+    overhead_hours: np.ndarray
+    cost_usd: np.ndarray
+    """$ billed, plus the guard="off" penalty for unfinished runs."""
+    penalty_usd: np.ndarray
+    od_cost_usd: np.ndarray
+    finish_tick: np.ndarray
+    deadline_tick: np.ndarray
+    missed: np.ndarray
+    late_ticks: np.ndarray
+    counters: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per run (the ``--per-run`` JSON rows)."""
+        cols = [self.cost_usd.tolist(), self.penalty_usd.tolist(), self.od_cost_usd.tolist(),
+                self.finish_tick.tolist(), self.deadline_tick.tolist(), self.missed.tolist(),
+                self.late_ticks.tolist(), self.deadline_hours.tolist(), self.overhead_hours.tolist()]
+        counters = {k: v.tolist() for k, v in self.counters.items()}
+        out = []
+        for i, (cost, pen, od, fin, dl, miss, late, r_h, d_h) in enumerate(zip(*cols, strict=True)):
+            row = {"trace_id": self.trace_id[i], "family": self.family[i], "deadline_hours": r_h,
+                   "overhead_hours": d_h, "scenario": self.scenario[i], "cost_usd": cost, "penalty_usd": pen,
+                   "od_cost_usd": od, "finish_tick": fin, "deadline_tick": dl, "missed": miss, "late_ticks": late}
+            for name, values in counters.items():
+                row[name] = float(values[i])
+            out.append(row)
+        return out
+
+
 @dataclass
 class Evaluation:
-    """The outcome of one policy over one trace source: per-run rows plus the :class:`Score`."""
+    """The outcome of one policy over one trace source: per-run columns plus the :class:`Score`."""
 
     env_id: str
     policy: str
     config: dict[str, Any]
     score: Score
-    runs: list[dict[str, Any]] = field(default_factory=list)
+    table: RunTable
     compiled: bool = False
+
+    @functools.cached_property
+    def runs(self) -> list[dict[str, Any]]:
+        """Per-run rows (built on first access)."""
+        return self.table.rows()
 
     def to_json(self, per_run: bool = False) -> dict[str, Any]:
         """The ``adrs run --json`` object."""
@@ -64,17 +106,54 @@ def to_avail(ts: TraceSet) -> np.ndarray:
     return np.ascontiguousarray((1 - ts.bits).transpose(0, 2, 1), dtype=np.int8)
 
 
+def _grid(ts: TraceSet, config: SpotConfig | MultiSpotConfig) -> Runs:
+    return Runs.grid(to_avail(ts), ts.spot_price, config.price_od_per_hour, ts.gap_seconds,
+                     config.job_hours * H, [r * H for r in config.deadlines], [d * H for d in config.overheads])
+
+
+def _meta_columns(ts: TraceSet, runs: Runs) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
+    """Per run: trace id, family, scenario key, deadline and overhead hours."""
+    idx = runs.trace_index.tolist()
+    r_h = runs.deadline_s / H
+    d_h = runs.overhead_s / H
+    ids = [ts.meta[i]["id"] for i in idx]
+    fams = [ts.meta[i]["family"] for i in idx]
+    keys: dict[tuple[str, float, float], str] = {}
+    scen = []
+    for fam, r, d in zip(fams, r_h.tolist(), d_h.tolist(), strict=True):
+        key = keys.get((fam, r, d))
+        if key is None:
+            key = keys[(fam, r, d)] = scenario_key(fam, r, d)
+        scen.append(key)
+    return ids, fams, scen, r_h, d_h
+
+
+_GRIDS: dict[tuple, tuple[TraceSet, Runs, tuple]] = {}
+_GRIDS_KEPT = 8
+
+
+def _grid_and_meta(ts: TraceSet, config: SpotConfig | MultiSpotConfig) -> tuple[Runs, tuple]:
+    """The run grid and its metadata columns, cached for the last few (trace set, grid) pairs: they do
+    not depend on the policy, and an evolve run evaluates many policies on the same traces. Trace sets
+    are treated as immutable (the cache holds the object and checks identity)."""
+    key = (id(ts), tuple(config.deadlines), tuple(config.overheads), config.job_hours, config.price_od_per_hour)
+    hit = _GRIDS.get(key)
+    if hit is not None and hit[0] is ts:
+        return hit[1], hit[2]
+    runs = _grid(ts, config)
+    meta = _meta_columns(ts, runs)
+    _GRIDS[key] = (ts, runs, meta)
+    while len(_GRIDS) > _GRIDS_KEPT:
+        del _GRIDS[next(iter(_GRIDS))]
+    return runs, meta
+
+
 def build_runs(ts: TraceSet, config: SpotConfig | MultiSpotConfig) -> tuple[Runs, list[dict[str, Any]]]:
     """All runs of ``ts`` under the config's deadline × overhead grid, with per-run metadata rows."""
-    runs = Runs.grid(to_avail(ts), ts.spot_price, config.price_od_per_hour, ts.gap_seconds,
-                     config.job_hours * H, [r * H for r in config.deadlines],
-                     [d * H for d in config.overheads])
-    rows = []
-    for i in range(runs.n_runs):
-        m = ts.meta[int(runs.trace_index[i])]
-        r_h, d_h = runs.deadline_s[i] / H, runs.overhead_s[i] / H
-        rows.append({"trace_id": m["id"], "family": m["family"], "deadline_hours": r_h, "overhead_hours": d_h,
-                     "scenario": scenario_key(m["family"], r_h, d_h)})
+    runs = _grid(ts, config)
+    ids, fams, scen, r_h, d_h = _meta_columns(ts, runs)
+    rows = [{"trace_id": i, "family": f, "deadline_hours": r, "overhead_hours": d, "scenario": k}
+            for i, f, k, r, d in zip(ids, fams, scen, r_h.tolist(), d_h.tolist(), strict=True)]
     return runs, rows
 
 
@@ -105,8 +184,11 @@ def _chunks(runs: Runs, size: int) -> list[Runs]:
 def evaluate(policy: Callable | str, config: SpotConfig | MultiSpotConfig,
              trace_sets: list[TraceSet] | None = None, mode: str = "auto", policy_name: str | None = None,
              env_id: str | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk_runs: int = 120) -> Evaluation:
+             chunk_runs: int = 120, threads: int | None = 1) -> Evaluation:
     """Run ``policy`` (a ``decide`` function, or ``"omniscient"``) on every run of the config's traces.
+
+    Runs go to the batch loop in one call (in chunks of ``chunk_runs`` when ``progress`` is given);
+    ``threads`` is passed to :func:`~adrs.simulators.spot.batch.run_batch` (compiled path only).
 
     Raises :class:`~adrs.simulators.spot.batch.PolicyError` if any run fails: a failed run is never
     dropped from the denominator (§9 R5).
@@ -117,7 +199,6 @@ def evaluate(policy: Callable | str, config: SpotConfig | MultiSpotConfig,
         trace_sets = load_sources(config.traces, multi)
     global_obs = bool(multi and getattr(config, "observation", "local") == "global")
     guard = GUARDS[config.guard]
-    rows: list[dict[str, Any]] = []
     compiled = True
     if policy != "omniscient" and mode != "python":
         jitted = compile_policy(policy)
@@ -127,50 +208,55 @@ def evaluate(policy: Callable | str, config: SpotConfig | MultiSpotConfig,
             policy, mode = jitted, "compiled"
         else:
             mode = "python"
-    built = [build_runs(ts, config) for ts in trace_sets]
+    built = [_grid_and_meta(ts, config) for ts in trace_sets]
     total = sum(r.n_runs for r, _ in built)
     done = 0
-    for runs, meta in built:
-        offset = 0
-        for chunk in _chunks(runs, chunk_runs):
+    results: list[tuple[Runs, BatchResult]] = []
+    meta = [m for _, m in built]
+    for runs, _ in built:
+        for chunk in _chunks(runs, chunk_runs) if progress is not None else [runs]:
             if policy == "omniscient":
                 res = _omniscient(chunk)
             else:
                 res = run_batch(policy, chunk, guard=guard, global_obs=global_obs, mode=mode,
                                 max_decision_s=config.max_decision_ms / 1e3,
-                                max_mean_decision_s=config.max_mean_decision_ms / 1e3)
+                                max_mean_decision_s=config.max_mean_decision_ms / 1e3, threads=threads)
             compiled = compiled and res.compiled
-            _append_rows(rows, meta[offset: offset + chunk.n_runs], chunk, res)
-            offset += chunk.n_runs
+            results.append((chunk, res))
             done += chunk.n_runs
             if progress is not None:
                 progress(done, total)
-    score = score_runs(
-        np.array([r["cost_usd"] for r in rows]), np.array([r["od_cost_usd"] for r in rows]),
-        np.array([r["missed"] for r in rows]), [r["scenario"] for r in rows],
-        [r["family"] for r in rows], multi)
+    table = _table(meta, results)
+    score = score_runs(table.cost_usd, table.od_cost_usd, table.missed, table.scenario, table.family, multi)
     name = policy_name or (policy if isinstance(policy, str) else getattr(policy, "__name__", "policy"))
-    return Evaluation(env_id=env_id, policy=name, config=config_to_dict(config), score=score, runs=rows,
+    return Evaluation(env_id=env_id, policy=name, config=config_to_dict(config), score=score, table=table,
                       compiled=compiled)
 
 
-def _append_rows(rows: list[dict[str, Any]], meta: list[dict[str, Any]], runs: Runs, res: BatchResult) -> None:
-    missed = res.missed
-    for i, base in enumerate(meta):
-        row = dict(base)
-        finish = int(res.finish_tick[i])
-        row["cost_usd"] = float(res.cost_usd[i])
-        row["penalty_usd"] = 0.0
-        if finish < 0 and "progress_s" in res.counters:
-            # unfinished at the stop (guard="off"): charge the remaining work at 10x on-demand (§3.4)
-            left_s = runs.job_s[i] - res.counters["progress_s"][i] + runs.overhead_s[i]
-            row["penalty_usd"] = 10.0 * runs.price_od * left_s / 3600.0
-            row["cost_usd"] += row["penalty_usd"]
-        row["od_cost_usd"] = on_demand_cost(runs.job_s[i], runs.overhead_s[i], runs.gap_s, runs.price_od)
-        row["finish_tick"] = finish
-        row["deadline_tick"] = int(res.deadline_tick[i])
-        row["missed"] = bool(missed[i])
-        row["late_ticks"] = max(0, finish - int(res.deadline_tick[i])) if finish >= 0 else (-1 if missed[i] else 0)
-        for name, values in res.counters.items():
-            row[name] = float(values[i])
-        rows.append(row)
+def _table(meta: list[tuple], results: list[tuple[Runs, BatchResult]]) -> RunTable:
+    """Concatenate the chunks' outcomes into one :class:`RunTable` (vectorised)."""
+    cat = np.concatenate
+    job = cat([r.job_s for r, _ in results])
+    over = cat([r.overhead_s for r, _ in results])
+    gap = cat([np.full(r.n_runs, r.gap_s) for r, _ in results])
+    p_od = cat([np.full(r.n_runs, r.price_od) for r, _ in results])
+    cost = cat([b.cost_usd for _, b in results]).astype(np.float64)
+    finish = cat([b.finish_tick for _, b in results]).astype(np.int64)
+    deadline = cat([b.deadline_tick for _, b in results]).astype(np.int64)
+    missed = cat([b.missed for _, b in results]).astype(bool)
+    names = [set(b.counters) for _, b in results]
+    common = sorted(set.intersection(*names)) if names else []
+    counters = {k: cat([b.counters[k] for _, b in results]).astype(np.float64) for k in common}
+    penalty = np.zeros_like(cost)
+    if "progress_s" in counters:
+        # unfinished at the stop (guard="off"): charge the remaining work at 10x on-demand (§3.4)
+        open_ = finish < 0
+        left_s = job - counters["progress_s"] + over
+        penalty = np.where(open_, 10.0 * p_od * left_s / 3600.0, 0.0)
+        cost = cost + penalty
+    od = np.ceil((job + over) / gap) * gap / 3600.0 * p_od  # on_demand_cost, vectorised
+    late = np.where(finish >= 0, np.maximum(0, finish - deadline), np.where(missed, -1, 0)).astype(np.int64)
+    return RunTable(trace_id=[x for m in meta for x in m[0]], family=[x for m in meta for x in m[1]],
+                    scenario=[x for m in meta for x in m[2]], deadline_hours=cat([m[3] for m in meta]),
+                    overhead_hours=cat([m[4] for m in meta]), cost_usd=cost, penalty_usd=penalty, od_cost_usd=od,
+                    finish_tick=finish, deadline_tick=deadline, missed=missed, late_ticks=late, counters=counters)

@@ -48,31 +48,26 @@ def score_runs(cost_usd: np.ndarray, od_cost_usd: np.ndarray, missed: np.ndarray
     if n == 0:
         raise ValueError("no runs to score")
     savings = (od - cost) / od
-    order: list[str] = []
-    groups: dict[str, list[int]] = {}
-    for i, key in enumerate(scenarios):
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(i)
-    per = {}
-    for key in order:
-        idx = np.array(groups[key])
-        per[key] = {
-            "runs": int(idx.size),
-            "mean_cost_usd": float(cost[idx].mean()),
-            "savings": float(savings[idx].mean()),
-            "misses": int(missed[idx].sum()),
-        }
+    order = list(dict.fromkeys(scenarios))  # scenarios in first-appearance order
+    code = {k: i for i, k in enumerate(order)}
+    inv = np.fromiter((code[k] for k in scenarios), dtype=np.intp, count=n)
+    runs = np.bincount(inv, minlength=len(order))
+    cost_mean = np.bincount(inv, weights=cost, minlength=len(order)) / runs
+    save_mean = np.bincount(inv, weights=savings, minlength=len(order)) / runs
+    miss = np.bincount(inv, weights=missed, minlength=len(order))
+    per = {key: {"runs": int(runs[i]), "mean_cost_usd": float(cost_mean[i]), "savings": float(save_mean[i]),
+                 "misses": int(miss[i])} for i, key in enumerate(order)}
     n_miss = int(missed.sum())
-    s = float(np.mean([per[k]["savings"] for k in order]))
+    s = float(np.mean(save_mean))
     if n_miss:
         s = -1.0 - n_miss / n
     if multi:
-        fam_means: dict[str, list[float]] = {}
-        for i, fam in enumerate(families):
-            fam_means.setdefault(fam, []).append(float(cost[i]))
-        mean = float(np.mean([np.mean(v) for v in fam_means.values()]))
+        fam_order = list(dict.fromkeys(families))
+        fam_code = {k: i for i, k in enumerate(fam_order)}
+        fam_inv = np.fromiter((fam_code[k] for k in families), dtype=np.intp, count=n)
+        fam_mean = (np.bincount(fam_inv, weights=cost, minlength=len(fam_order))
+                    / np.bincount(fam_inv, minlength=len(fam_order)))
+        mean = float(np.mean(fam_mean))
     else:
         mean = float(cost.mean())
     std = float(cost.std())
