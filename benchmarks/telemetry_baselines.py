@@ -9,7 +9,11 @@ as ``adrs run telemetry-repair --policy P [--split S] --json`` does, on:
 - ``reference``: the reference task's 30 parity scenarios (reference variant, needs ``ADRS_DATA``);
 - with ``--demand``: ``train`` / ``holdout`` again with ``observe_demand=True`` (a separate leaderboard).
 
-Prints a Markdown table.  Run:  python benchmarks/telemetry_baselines.py [--demand]
+Then, per split, each baseline's mean error (spec §6.2: min(|r - g| / max(g, 1), 1)) restricted to the
+counters of link directions whose two readings (own tx, peer rx) both carry a fault label, the case only
+conservation (or demand) can repair.
+
+Prints Markdown tables.  Run:  python benchmarks/telemetry_baselines.py [--demand]
 """
 
 from __future__ import annotations
@@ -20,8 +24,32 @@ from adrs.envs.telemetry.config import TelemetryConfig
 from adrs.envs.telemetry.evaluate import evaluate
 from adrs.envs.telemetry.sources import load_scenarios
 from adrs.paths import DataNotFoundError
+from adrs.simulators.telemetry.baselines import BASELINES
 
 POLICIES = ("passthrough", "passthrough-0.5", "symmetry", "least-squares", "hodor")
+
+
+def both_ends(scenario: dict) -> list[tuple[str, str, str]]:
+    """``(iface, field, truth key)`` of the counters of doubly faulted link directions."""
+    faults = scenario["labels"]["faults"]
+    out = []
+    for f, t in scenario["obs"]["telemetry"].items():
+        p = t["connected_to"]
+        if f + ".tx" in faults and p + ".rx" in faults:
+            out += [(f, "tx_rate", "tx"), (p, "rx_rate", "rx")]
+    return out
+
+
+def both_ends_error(policy: str, scenarios: list[dict]) -> tuple[float, int]:
+    """Mean proper error of ``policy`` on doubly faulted directions, and how many counters that is."""
+    errors = []
+    for s in scenarios:
+        items = both_ends(s)
+        if items:
+            act = BASELINES[policy](s["obs"])
+            errors += [min(abs(act[f][k][1] - s["truth"][f][g]) / max(s["truth"][f][g], 1.0), 1.0)
+                       for f, k, g in items]
+    return sum(errors) / len(errors), len(errors)
 
 
 def main() -> None:
@@ -54,6 +82,15 @@ def main() -> None:
             s, _ = evaluate(policy, reference, variant="reference", timeout_s=30.0)
             cells += [f"{s['combined']:.4f}", f"{s['leaderboard_score']:.1f}"]
         print("| " + " | ".join(cells) + " |")
+    print()
+    print("| policy | " + " | ".join(f"{name}: error on doubly faulted directions" for name in scenarios) + " |")
+    print("|" + "---|" * (1 + len(scenarios)))
+    for policy in POLICIES:
+        cells = []
+        for scen in scenarios.values():
+            err, n = both_ends_error(policy, scen)
+            cells.append(f"{err:.3f} ({n} counters)")
+        print(f"| `{policy}` | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
