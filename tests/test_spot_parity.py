@@ -107,3 +107,15 @@ def test_multi_reference_true_costs(reference_multi, name):
         fam.setdefault(r["family"], []).append(r["cost_usd"])
     assert [round(sum(v) / len(v), 2) for v in fam.values()] == pytest.approx(per_family, abs=0.006)
     assert ev.score.score == pytest.approx(score, abs=5e-5)
+
+
+@pytest.mark.parametrize("name, misses", [("reference-seed", 4), ("uniform-progress", 0)])
+def test_multi_reference_guard_reproduces_the_reference_misses(reference_multi, name, misses):
+    """Spec §3.3 / §5.3: under the reference's rules (its override and its free same-type moves) the
+    seed misses 4 deadlines and multi-region UP none, at the same true costs as under the strict guard."""
+    observation = "global" if name == "uniform-progress" else "local"
+    config = MultiSpotConfig(**{**PRESETS["cant-be-late-multi"]["reference"], "guard": "reference"},
+                             observation=observation)
+    ev = evaluate(P.MULTI_BASELINES[name], config, reference_multi)
+    assert ev.score.deadline_misses == misses
+    assert ev.score.mean_cost_usd == pytest.approx(MULTI_EXPECTED[name][0], rel=REL)

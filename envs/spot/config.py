@@ -53,7 +53,8 @@ class SpotConfig(_SpotGrid):
     job_hours: float = doc_field(48.0, "Compute C the job needs, in hours.")
     price_od_per_hour: float = doc_field(3.06, "On-demand price in $/h (p3.2xlarge).")
     guard: str = doc_field("strict", "Deadline guard: 'strict' (env-owned safety net, never misses), "
-                           "'reference' (the reference's override, for parity only) or 'off' (research).")
+                           "'reference' (the reference's rules, for parity only: its 1-tick-late override and, "
+                           "in multi-region, free moves that keep the instance type) or 'off' (research).")
     trace_index: int | None = doc_field(None, "Env only: replay this trace index; None draws one per "
                                         "episode from the reset seed.")
     max_decision_ms: float = doc_field(100.0, "Per-decision wall budget for Python policies, ms.")

@@ -153,8 +153,9 @@ def tick_end(s: np.ndarray, req_type: int, req_region: int, avail_k: np.ndarray,
     if e == SPOT and avail_k[region] != 1:
         e = NONE
         s[S_N_DENIED] += 1.0
-    # 9. overhead: a (re)launch or a live move pays d
-    if e != NONE and (e != cur or (region != rho and cur != NONE)):
+    # 9. overhead: a (re)launch or a live move pays d (guard="reference" keeps the reference's rule:
+    #    a move that keeps the type is free, spec §2.3)
+    if e != NONE and (e != cur or (region != rho and cur != NONE and guard != GUARD_REFERENCE)):
         s[S_R] = overhead_s
     if region != rho:
         s[S_N_MOVES] += 1.0
