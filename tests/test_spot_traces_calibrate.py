@@ -97,7 +97,8 @@ def test_calibration_table_passes() -> None:
     assert not failed, calibrate.format_table(rows)
     names = {r.statistic for r in rows}
     assert {"single: availability", "multi: same-group correlation (mean)",
-            "single: 52 h windows never available (share)"} <= names
+            "single: 52 h windows never available (share)", "single: UP cheaper than greedy (%)",
+            "single: omniscient DP cheaper than greedy (%)"} <= names
     text = calibrate.format_table(rows)
     assert text.splitlines()[0].startswith("statistic") and f"{len(rows)}/{len(rows)} rows" in text
 
