@@ -25,26 +25,16 @@ from adrs.envs.telemetry.evaluate import evaluate
 from adrs.envs.telemetry.sources import load_scenarios
 from adrs.paths import DataNotFoundError
 from adrs.simulators.telemetry.baselines import BASELINES
+from adrs.simulators.telemetry.scenarios import doubly_faulted
 
 POLICIES = ("passthrough", "passthrough-0.5", "symmetry", "least-squares", "hodor")
-
-
-def both_ends(scenario: dict) -> list[tuple[str, str, str]]:
-    """``(iface, field, truth key)`` of the counters of doubly faulted link directions."""
-    faults = scenario["labels"]["faults"]
-    out = []
-    for f, t in scenario["obs"]["telemetry"].items():
-        p = t["connected_to"]
-        if f + ".tx" in faults and p + ".rx" in faults:
-            out += [(f, "tx_rate", "tx"), (p, "rx_rate", "rx")]
-    return out
 
 
 def both_ends_error(policy: str, scenarios: list[dict]) -> tuple[float, int]:
     """Mean proper error of ``policy`` on doubly faulted directions, and how many counters that is."""
     errors = []
     for s in scenarios:
-        items = both_ends(s)
+        items = doubly_faulted(s)
         if items:
             act = BASELINES[policy](s["obs"])
             errors += [min(abs(act[f][k][1] - s["truth"][f][g]) / max(s["truth"][f][g], 1.0), 1.0)

@@ -12,6 +12,7 @@ from adrs.envs.telemetry.evaluate import evaluate
 from adrs.paths import shared_data_dir
 from adrs.simulators.telemetry.baselines import BASELINES, hodor, symmetry
 from adrs.simulators.telemetry.hodor import clump, dtp
+from adrs.simulators.telemetry.scenarios import doubly_faulted
 from adrs.traces.telemetry.embedded import load_split
 
 needs_data = pytest.mark.skipif(shared_data_dir() is None, reason="real telemetry-repair data is not available")
@@ -51,17 +52,6 @@ def train():
 @pytest.fixture(scope="module")
 def train_actions(train):
     return [hodor(s["obs"]) for s in train]
-
-
-def _both_ends(scenario: dict) -> list[tuple[str, str, str]]:
-    """Counters of link directions whose two readings (own tx, peer rx) both carry a fault label."""
-    faults = scenario["labels"]["faults"]
-    out = []
-    for f, t in scenario["obs"]["telemetry"].items():
-        p = t["connected_to"]
-        if f + ".tx" in faults and p + ".rx" in faults:
-            out += [(f, "tx_rate", "tx"), (p, "rx_rate", "rx")]
-    return out
 
 
 def _error(action: dict, scenario: dict, items) -> list[float]:
@@ -176,7 +166,7 @@ def test_beats_passthrough_on_default_train(train, train_actions):
 def test_beats_symmetry_on_both_ends_faults_with_external_counters(train, train_actions):
     ours, sym = [], []
     for s, act in zip(train, train_actions, strict=True):
-        items = _both_ends(s)
+        items = doubly_faulted(s)
         if items:
             assert "external" in s["obs"]
             ours += _error(act, s, items)

@@ -411,3 +411,15 @@ def abilene_scenarios(split: str, n: int, master: int = 0, options: ScenarioOpti
         out.append(default_scenario(net, row["demand"], master, key, i, holdout=key == 1, options=options,
                                     gravity_totals=grav, seed_group=seed_group_of(i, n)))
     return out
+
+
+def doubly_faulted(scenario: dict) -> list[tuple[str, str, str]]:
+    """``(iface, field, truth key)`` of the counters of link directions whose two readings (own tx,
+    peer rx) both carry a fault label: the case only conservation or demand can repair (spec §8.3)."""
+    faults = scenario["labels"]["faults"]
+    out = []
+    for f, t in scenario["obs"]["telemetry"].items():
+        p = t["connected_to"]
+        if f + ".tx" in faults and p + ".rx" in faults:
+            out += [(f, "tx_rate", "tx"), (p, "rx_rate", "rx")]
+    return out
