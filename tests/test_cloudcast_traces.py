@@ -18,7 +18,7 @@ from adrs.traces.cloudcast.importers import (
     parse_config,
     real_matrices,
 )
-from adrs.traces.cloudcast.synthetic import synthetic_matrices
+from adrs.traces.cloudcast.synthetic import relay_savings, synthetic_matrices
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,18 +62,54 @@ def test_config_parser_requires_limits_and_known_regions() -> None:
         parse_config({**good, "dest_nodes": ["aws:nowhere"]}, mats)
 
 
-def test_real_data_matches_the_spec_summary() -> None:
+def _real_matrices_or_skip():
     if shared_data_dir() is None:
         pytest.skip("real Cloudcast data absent (set ADRS_DATA or provide ../shared/data/cloudcast)")
     try:
-        mats = real_matrices()
+        return real_matrices()
     except DataNotFoundError as exc:
         pytest.skip(f"real Cloudcast data absent: {exc}")
+
+
+def _relay_stats(mats) -> tuple[float, float, set[str]]:
+    """(share of ordered pairs with a cheaper 1-relay path, median saving $/GB on them, source providers)."""
+    sav = relay_savings(mats.cost)
+    n = len(mats.names)
+    src = {mats.names[i].split(":")[0] for i in np.nonzero(sav > 0)[0]}
+    return float((sav > 0).sum()) / (n * (n - 1)), float(np.median(sav[sav > 0])), src
+
+
+def test_real_data_matches_the_spec_summary() -> None:
+    mats = _real_matrices_or_skip()
     assert len(mats.names) == 71
     c = mats.cost[np.isfinite(mats.cost)]
     assert c.size == 4970 and len(np.unique(c)) == 26 and c.mean() == pytest.approx(0.0992, abs=1e-4)
     thr = mats.thr_bps[mats.thr_bps > 0] / 1e9
     assert thr.min() == pytest.approx(0.17, abs=0.01) and thr.max() == pytest.approx(33.7, abs=0.05)
+
+
+def test_synthetic_prices_let_some_gcp_pairs_pay_off_through_a_relay() -> None:
+    mats = synthetic_matrices()
+    pos = {x: i for i, x in enumerate(mats.names)}
+    share, median, src = _relay_stats(mats)
+    assert 0.01 <= share <= 0.05 and median == pytest.approx(0.02) and src == {"gcp"}
+    # destination-based GCP egress: 0.19 to Sydney direct, 0.12 + 0.02 through another AWS region
+    sav = relay_savings(mats.cost)
+    assert mats.cost[pos["gcp:syn-us-east"], pos["aws:syn-sydney"]] == pytest.approx(0.19)
+    assert sav[pos["gcp:syn-us-east"], pos["aws:syn-sydney"]] == pytest.approx(0.05)
+    assert mats.cost[pos["gcp:syn-us-east"], pos["aws:syn-tokyo"]] == pytest.approx(0.12)
+    # v1 (source-only prices) had no relay pair; it stays loadable for old manifests
+    assert not (relay_savings(G.MATRICES["synthetic-v1"]().cost) > 0).any()
+    assert np.array_equal(G.MATRICES["synthetic-v1"]().thr_bps, mats.thr_bps)
+
+
+def test_synthetic_relay_pairs_are_calibrated_to_the_real_prices() -> None:
+    real = _relay_stats(_real_matrices_or_skip())
+    syn = _relay_stats(synthetic_matrices())
+    assert real[0] == pytest.approx(112 / 4970) and real[1] == pytest.approx(0.02) and real[2] == {"gcp"}
+    assert 0.5 <= syn[0] / real[0] <= 2.0, f"relay-pair share synthetic {syn[0]:.2%} vs real {real[0]:.2%}"
+    assert syn[1] == pytest.approx(real[1], abs=0.005), f"median saving {syn[1]} vs real {real[1]}"
+    assert syn[2] == real[2]
 
 
 def test_committed_manifests_regenerate_byte_identically() -> None:

@@ -3,8 +3,8 @@
 =====================================  ===================================================
 file                                   content
 =====================================  ===================================================
-``traces/cloudcast/train.json``        32 generated train instances (stream 0), synthetic-v1
-``holdout/cloudcast/holdout.json``     64 generated holdout instances (stream 1), synthetic-v1
+``traces/cloudcast/train.json``        32 generated train instances (stream 0), synthetic-v2
+``holdout/cloudcast/holdout.json``     64 generated holdout instances (stream 1), synthetic-v2
 =====================================  ===================================================
 
 Regenerate with ``python -m adrs.traces.cloudcast.embedded`` (deterministic; a test checks the

@@ -36,8 +36,12 @@ PARTITIONS: tuple[int, ...] = (1, 2, 4, 5, 8, 10, 16, 20, 32)
 """Partition counts P the generator draws from."""
 SPLITS: dict[str, tuple[int, int]] = {"train": (0, 32), "holdout": (1, 64)}
 """Split -> (SeedSequence stream, instance count)."""
-MATRICES: dict[str, Callable[[], RegionMatrices]] = {"synthetic-v1": synthetic_matrices}
-"""Region-matrix sources a manifest may name (the embedded sets use synthetic-v1)."""
+MATRICES: dict[str, Callable[[], RegionMatrices]] = {"synthetic-v1": lambda: synthetic_matrices(1),
+                                                     "synthetic-v2": lambda: synthetic_matrices(2)}
+"""Region-matrix sources a manifest may name (the embedded sets use :data:`DEFAULT_MATRICES`)."""
+DEFAULT_MATRICES = "synthetic-v2"
+"""Matrices of the committed manifests: v2 adds GCP's destination-based prices (relays can pay off on
+a single path); the draws depend only on the region names, which v1 and v2 share, so ``VERSION`` stays."""
 
 
 def _rng(stream: int, index: int, attempt: int) -> np.random.Generator:
@@ -93,7 +97,7 @@ def cached_numbers(inst: Instance) -> dict[str, float]:
     return out
 
 
-def generate_split(split: str, matrices: str = "synthetic-v1", exclude: set | None = None) -> list[dict]:
+def generate_split(split: str, matrices: str = DEFAULT_MATRICES, exclude: set | None = None) -> list[dict]:
     """All rows of ``split``; pairs in ``exclude`` (frozen (source, dests)) are redrawn."""
     mats = MATRICES[matrices]()
     stream, count = SPLITS[split]
@@ -112,7 +116,7 @@ def generate_split(split: str, matrices: str = "synthetic-v1", exclude: set | No
     return rows
 
 
-def generate_manifests(matrices: str = "synthetic-v1") -> dict[str, str]:
+def generate_manifests(matrices: str = DEFAULT_MATRICES) -> dict[str, str]:
     """``{"train": json_text, "holdout": json_text}``: the committed manifests, byte for byte."""
     train = generate_split("train", matrices)
     holdout = generate_split("holdout", matrices, exclude={(r["source"], frozenset(r["dests"])) for r in train})
