@@ -16,6 +16,11 @@ CHECK = textwrap.dedent(f"""
     import adrs
     from adrs.traces.spot.embedded import load_embedded
     assert load_embedded("single", "train").n_traces > 0 and load_embedded("multi", "holdout").n_traces > 0
+    # the prompt templates are package data, read through importlib.resources
+    from importlib import resources
+    from adrs.evolve.prompt import TEMPLATE_ID, load_template
+    assert resources.files("adrs.evolve").joinpath("templates", TEMPLATE_ID + ".txt").is_file()
+    assert load_template().n_variants >= 2
     for bad in ("envs", "simulators", "evolve", "traces", "holdout"):
         try:
             importlib.import_module(bad)
