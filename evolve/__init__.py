@@ -67,9 +67,7 @@ def run_evolve(
     run_dir = store.path.parent
     try:
         task = _get_task(spec)
-        spent = store.conn.execute(
-            "SELECT COALESCE(SUM(json_extract(gen_state, '$.cost_usd')), 0) FROM program").fetchone()[0]
-        gen = generator or build_generator(cfg, task, float(spent or 0.0))
+        gen = generator or build_generator(cfg, task, store.llm_usage())
         controller = Controller(task, spec, cfg, store, gen, progress)
         controller.run()
         if hasattr(gen, "summary"):

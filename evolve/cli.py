@@ -2,7 +2,8 @@
 
 ``adrs evolve ENV [--iterations N] [--minutes M] [--seed S] [--seed-program NAME_OR_FILE]
 [--generator offline|llm|llm:0.7,offline:0.3] [--model NAME[@WEIGHT] ...] [--api-base URL]
-[--max-usd X] [--hints minimal|standard|detailed] [--strategy S]
+[--model-price NAME=IN,OUT ...] [--max-usd X] [--max-llm-calls N] [--max-tokens N]
+[--hints minimal|standard|detailed] [--strategy S]
 [--workers K] [--executor local|ray|inline] [--ray-address ADDR]
 [--out DIR] [--resume DIR] [--set KEY=VALUE ...]``
 
@@ -21,7 +22,8 @@ from adrs.evolve.config import EXECUTORS, HINT_LEVELS, STRATEGIES, EvolveConfig
 FLAG_FIELDS = {"iterations": "iterations", "minutes": "minutes", "seed": "seed", "seed_program": "seed_program",
                "generator": "generator", "workers": "workers", "strategy": "strategy",
                "max_evaluations": "max_evaluations", "executor": "executor", "ray_address": "ray_address",
-               "model": "model", "api_base": "api_base", "max_usd": "max_usd", "hints": "hints"}
+               "model": "model", "api_base": "api_base", "max_usd": "max_usd", "hints": "hints",
+               "model_price": "model_price", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens"}
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -38,7 +40,15 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="litellm model string (e.g. openai/gpt-4o-mini); repeat for a weighted ensemble: "
                         "--model M1@0.8 --model M2@0.2. Implies --generator llm unless --generator is given")
     p.add_argument("--api-base", metavar="URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--max-usd", type=float, metavar="X", help="hard stop before LLM spend exceeds X USD")
+    p.add_argument("--model-price", action="append", metavar="NAME=IN,OUT",
+                   help="price of a model in USD per million input and output tokens (e.g. "
+                        "hosted_vllm/qwen=0.5,1.5), for models litellm does not know or to override its price; "
+                        "repeat per model. Saved with the run and used again on --resume")
+    p.add_argument("--max-usd", type=float, metavar="X",
+                   help="hard stop before LLM spend exceeds X USD (every model needs a price)")
+    p.add_argument("--max-llm-calls", type=int, metavar="N", help="stop after N answered LLM calls (whole run)")
+    p.add_argument("--max-tokens", type=int, metavar="N",
+                   help="stop once the run's LLM tokens (prompt + answer) reach N")
     p.add_argument("--hints", choices=HINT_LEVELS, help="prompt hint level (default standard)")
     p.add_argument("--strategy", choices=STRATEGIES, help="evolve (default), best_of_n, random_mutation")
     p.add_argument("--workers", type=int, help="concurrent sandboxed evaluations")
@@ -73,6 +83,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, attr, None)
         if value is not None:
             out[key] = value
+    if "model_price" in out:
+        out["model_price"] = tuple(out["model_price"])
     if "model" in out:
         out["model"] = tuple(out["model"])
         if getattr(args, "generator", None) is None:
@@ -139,10 +151,13 @@ def cmd_evolve(args: argparse.Namespace) -> int:
 
 
 def llm_cost_note(run_dir: Any) -> str:
-    """One line on LLM spend from the run's ``llm_summary`` events ('' for offline runs)."""
+    """One line on LLM use over the whole run (``llm_call`` totals; unpriced models and fallbacks from the
+    ``llm_summary`` events); '' for offline runs."""
     import json
     import sqlite3
     from pathlib import Path
+
+    from adrs.evolve.store import llm_usage
 
     db = Path(run_dir) / "run.sqlite"
     if not db.is_file():
@@ -150,14 +165,20 @@ def llm_cost_note(run_dir: Any) -> str:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         rows = [json.loads(r[0]) for r in conn.execute("SELECT payload FROM event WHERE kind = 'llm_summary'")]
+        has_calls = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'llm_call'").fetchone()
+        usage = llm_usage(conn) if has_calls else None
     finally:
         conn.close()
     if not rows:
         return ""
     unpriced = sorted({m for r in rows for m in r.get("unpriced", [])})
-    calls = sum(c.get("calls", 0) for r in rows for c in r.get("models", {}).values())
-    usd = sum(c.get("usd", 0.0) for r in rows for c in r.get("models", {}).values())
-    text = f"LLM: {calls} calls, ${usd:.4f} this run"
+    if usage is None:  # a run stored before the llm_call table
+        calls = sum(c.get("calls", 0) for r in rows for c in r.get("models", {}).values())
+        usd = sum(c.get("usd", 0.0) for r in rows for c in r.get("models", {}).values())
+        text = f"LLM: {calls} calls, ${usd:.4f}"
+    else:
+        failed = f" (+{usage['failures']} failed)" if usage["failures"] else ""
+        text = f"LLM: {usage['calls']} calls{failed}, {usage['tokens']} tokens, ${usage['usd']:.4f}"
     if unpriced:
         text += f"; unpriced models counted as $0: {', '.join(unpriced)}"
     if any(r.get("fallback") for r in rows):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,9 @@ GENERATORS = ("offline", "llm")
 HINT_LEVELS = ("minimal", "standard", "detailed")
 ON_LLM_FAILURE = ("abort", "fallback_offline")
 EXECUTORS = ("local", "ray", "inline")
-RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers", "max_usd"})
-"""Fields that may differ between a run and its resumption (budgets and worker count)."""
+RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "workers", "max_usd", "max_llm_calls",
+                              "max_tokens", "model_price"})
+"""Fields that may differ between a run and its resumption (budgets, LLM prices and worker count)."""
 EXECUTION_FIELDS = frozenset({"executor", "ray_address", "ray_ship_code", "api_base", "api_key_env",
                               "llm_timeout_s", "llm_retries"})
 """Where jobs run: may also change on resume and, like the budgets, are not part of the config hash."""
@@ -57,7 +59,17 @@ class EvolveConfig:
         "", "Name of the environment variable holding the API key ('' = litellm's usual variables; with "
         "api_base and no key a dummy key is sent). Keys never enter the config or the store."
     )
-    max_usd: float = doc_field(0.0, "Budget: hard stop when LLM spend would exceed this many USD (0 = none).")
+    max_usd: float = doc_field(
+        0.0, "Budget: hard stop when LLM spend would exceed this many USD (0 = none). Every model must then "
+        "have a price (litellm's or `model_price`); the run refuses to start otherwise.")
+    max_llm_calls: int = doc_field(0, "Budget: answered LLM calls over the whole run (0 = no limit).")
+    max_tokens: int = doc_field(
+        0, "Budget: LLM tokens (prompt + answer) over the whole run; the run stops before the next call once "
+        "it is reached (0 = no limit). Not to be confused with llm_max_tokens, the cap of one answer.")
+    model_price: tuple[str, ...] = doc_field(
+        (), "Per-token prices as 'MODEL=IN,OUT' in USD per million input/output tokens (e.g. "
+        "'openai/my-model=0.15,0.6'), registered with litellm at start-up so completion_cost works for local "
+        "or unknown models; overrides litellm's price for a known model.")
     replay: str = doc_field(
         "", "Path of a recorded run.sqlite: answer LLM calls from its stored responses, in order, instead of "
         "calling a model (deterministic, free; programs carry gen_state.replay_of)."
@@ -139,6 +151,10 @@ def build_evolve_config(overrides: Mapping[str, Any] | None = None,
         values["model"] = (values["model"],)
     if "model" in values:
         values["model"] = tuple(str(m) for m in values["model"])
+    if isinstance(values.get("model_price"), str):
+        values["model_price"] = (values["model_price"],)
+    if "model_price" in values:
+        values["model_price"] = tuple(str(m) for m in values["model_price"])
     if "offline_weights" in values:
         values["offline_weights"] = tuple(float(w) for w in values["offline_weights"])
     cfg = build_config(EvolveConfig, values, base)
@@ -154,7 +170,13 @@ def _validate(cfg: EvolveConfig) -> None:
     mix = parse_generator(cfg.generator)
     if "llm" in mix and not cfg.model:
         raise ConfigError("generator 'llm' needs a model (--model provider/name, e.g. openai/gpt-4o-mini)")
-    parse_models(cfg.model)
+    names = {m for m, _ in parse_models(cfg.model)}
+    stray = sorted(set(parse_prices(cfg.model_price)) - names)
+    if stray:
+        raise ConfigError(f"model_price given for {', '.join(stray)}, which is not in the model list "
+                          f"({', '.join(sorted(names)) or 'none'})")
+    if cfg.max_llm_calls < 0 or cfg.max_tokens < 0:
+        raise ConfigError("max_llm_calls and max_tokens must be >= 0")
     if cfg.hints not in HINT_LEVELS:
         raise ConfigError(f"hints must be one of {', '.join(HINT_LEVELS)}, got {cfg.hints!r}")
     if cfg.on_llm_failure not in ON_LLM_FAILURE:
@@ -224,4 +246,27 @@ def parse_models(models: tuple[str, ...]) -> list[tuple[str, float]]:
         out.append((name, w))
     if out and not sum(w for _, w in out):
         raise ConfigError("model weights sum to zero")
+    return out
+
+
+def parse_prices(specs: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """``('m=IN,OUT', ...)`` in USD per million tokens -> {m: (USD per input token, USD per output token)}.
+
+    >>> parse_prices(("hosted_vllm/qwen=0.5,1.5",))
+    {'hosted_vllm/qwen': (5e-07, 1.5e-06)}
+    """
+    out: dict[str, tuple[float, float]] = {}
+    for spec in specs:
+        name, eq, prices = str(spec).rpartition("=")
+        parts = prices.split(",")
+        try:
+            pin, pout = (float(p) for p in parts) if eq and name and len(parts) == 2 else (None, None)
+        except ValueError:
+            pin = pout = None
+        if pin is None or pout is None or not all(math.isfinite(x) and x >= 0 for x in (pin, pout)):
+            raise ConfigError(f"bad model price {spec!r}: use MODEL=IN,OUT in USD per million input/output tokens, "
+                              "e.g. openai/my-model=0.15,0.6")
+        if name in out:
+            raise ConfigError(f"model price for {name} given twice")
+        out[name] = (pin / 1e6, pout / 1e6)
     return out

@@ -100,16 +100,19 @@ class Controller:
                 try:
                     prop = self.generator.propose(
                         self._context(pick.island, pick.parent_id, pick.inspiration_ids, g), 1, rng)[0]
-                except GeneratorStop:
-                    if rows:  # keep (and pay for) what was already proposed, then stop
-                        self.store.insert_programs(rows)
+                except GeneratorStop as stop:
+                    orphans = getattr(stop, "llm_calls", ())  # failed calls that produced no program
+                    if rows or orphans:  # keep (and pay for) what was already proposed, then stop
+                        self.store.insert_programs(rows, orphan_calls=orphans)
+                    if rows:
                         self.session_proposals += len(rows)
                         self._process(g)
                     raise
                 rows.append({"generation": g, "slot": slot, "kind": "candidate", "code": prop.source,
                              "parent_ids": list(prop.parent_ids), "island": pick.island,
                              "generator": prop.generator, "mutation": prop.mutation,
-                             "edit_summary": prop.summary, "gen_state": dict(prop.gen_state)})
+                             "edit_summary": prop.summary, "gen_state": dict(prop.gen_state),
+                             "llm_calls": list(getattr(prop, "llm_calls", ()))})
             self.store.insert_programs(rows)
             self.session_proposals += n
             self._process(g)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from adrs.evolve.store import DB_NAME
+from adrs.evolve.store import DB_NAME, GEN_STATE_LLM_PROGRAMS, LEGACY_LLM_PROGRAMS
 
 
 def connect(run_dir: str | Path) -> sqlite3.Connection:
@@ -21,7 +21,7 @@ def connect(run_dir: str | Path) -> sqlite3.Connection:
 
 def table(conn: sqlite3.Connection, name: str) -> pl.DataFrame:
     """A whole table (``program``, ``evaluation``, ``unit_metric``, ``event``, ...)."""
-    if name not in {"run", "program", "evaluation", "unit_metric", "event", "checkpoint"}:
+    if name not in {"run", "program", "evaluation", "unit_metric", "llm_call", "event", "checkpoint"}:
         raise ValueError(f"unknown table {name!r}")
     return pl.read_database(f"SELECT * FROM {name}", conn, infer_schema_length=None)
 
@@ -99,28 +99,39 @@ def unit_metrics(conn: sqlite3.Connection, program_ids: list[int]) -> pl.DataFra
 
 
 def llm_costs(conn: sqlite3.Connection) -> pl.DataFrame:
-    """LLM usage per program: ``program_id, calls, tokens_in, tokens_out, cost_usd`` (empty offline).
+    """LLM usage per program: ``program_id, calls, failures, tokens_in, tokens_out, cost_usd`` (empty offline).
 
-    Read from an ``llm_call`` table when the store has one (design §3: program id, tokens in/out, cost
-    USD), otherwise from ``tokens_in`` / ``tokens_out`` / ``cost_usd`` keys of ``program.gen_state``.
-    ``cost_usd`` is null when no price was known.
+    Read from the ``llm_call`` table (one row per call; ``calls`` counts answered calls, ``failures``
+    transport failures). Programs of runs stored before that table existed fall back to the
+    ``calls`` / ``tokens_in`` / ``tokens_out`` / ``cost_usd`` keys of ``program.gen_state``. ``cost_usd``
+    is null when no price was known. Failed calls that produced no program (a tripped circuit breaker)
+    have no row here; :func:`adrs.evolve.store.llm_usage` has the run totals.
     """
-    schema = {"program_id": pl.Int64, "calls": pl.Int64, "tokens_in": pl.Int64, "tokens_out": pl.Int64,
-              "cost_usd": pl.Float64}
+    schema = {"program_id": pl.Int64, "calls": pl.Int64, "failures": pl.Int64, "tokens_in": pl.Int64,
+              "tokens_out": pl.Int64, "cost_usd": pl.Float64}
     has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'llm_call'").fetchone()
+    legacy = """SELECT id AS program_id, COALESCE(json_extract(gen_state, '$.calls'), 1) AS calls, 0 AS failures,
+                       json_extract(gen_state, '$.tokens_in') AS tokens_in,
+                       json_extract(gen_state, '$.tokens_out') AS tokens_out,
+                       json_extract(gen_state, '$.cost_usd') AS cost_usd """
     if has_table:
-        query = """SELECT program_id, COUNT(*) AS calls, SUM(tokens_in) AS tokens_in,
-                          SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd
-                   FROM llm_call WHERE program_id IS NOT NULL GROUP BY program_id ORDER BY program_id"""
+        query = f"""SELECT program_id, SUM(status != 'failed') AS calls, SUM(status = 'failed') AS failures,
+                           SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd
+                    FROM llm_call WHERE program_id IS NOT NULL GROUP BY program_id
+                    UNION ALL {legacy} {LEGACY_LLM_PROGRAMS} ORDER BY program_id"""
     else:
-        query = """SELECT id AS program_id, 1 AS calls,
-                          json_extract(gen_state, '$.tokens_in') AS tokens_in,
-                          json_extract(gen_state, '$.tokens_out') AS tokens_out,
-                          json_extract(gen_state, '$.cost_usd') AS cost_usd
-                   FROM program WHERE json_valid(gen_state)
-                     AND (json_extract(gen_state, '$.tokens_in') IS NOT NULL
-                          OR json_extract(gen_state, '$.tokens_out') IS NOT NULL
-                          OR json_extract(gen_state, '$.cost_usd') IS NOT NULL)
-                   ORDER BY id"""
+        query = f"{legacy} {GEN_STATE_LLM_PROGRAMS} ORDER BY id"
     return pl.read_database(query, conn, schema_overrides=schema).select(
         [pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def llm_calls(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every LLM call in call order (``llm_call`` without prompts and answers); empty for older runs."""
+    schema = {"id": pl.Int64, "program_id": pl.Int64, "turn": pl.Int64, "model": pl.String,
+              "template_id": pl.String, "status": pl.String, "tokens_in": pl.Int64, "tokens_out": pl.Int64,
+              "cost_usd": pl.Float64, "latency_s": pl.Float64, "retries": pl.Int64, "error": pl.String}
+    has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'llm_call'").fetchone()
+    if not has_table:
+        return pl.DataFrame(schema=schema)
+    return pl.read_database(f"SELECT {', '.join(schema)} FROM llm_call ORDER BY id", conn,
+                            schema_overrides=schema).select([pl.col(c).cast(t) for c, t in schema.items()])

@@ -4,8 +4,9 @@ One writer (the controller), WAL journal, one transaction per completion. Tables
 env, seed, config and its hash, manifest hash, versions, stop reason), ``program`` (every proposal,
 seed and baseline with code, hashes, lineage, island, generator, status and reason), ``evaluation``
 (one row per program and split: probe, smoke, train, holdout), ``unit_metric`` (long format per unit),
-``event`` and ``checkpoint``. Selection and generators only ever see a :class:`TrainView`, which cannot
-return holdout rows.
+``llm_call`` (one row per LLM call: model, template, prompt, answer, tokens, USD, latency, retries, error;
+written in the transaction that stores the program it produced), ``event`` and ``checkpoint``.
+Selection and generators only ever see a :class:`TrainView`, which cannot return holdout rows.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ CREATE TABLE IF NOT EXISTS evaluation (
 CREATE TABLE IF NOT EXISTS unit_metric (
   program_id INTEGER NOT NULL REFERENCES program(id), split TEXT NOT NULL, unit TEXT NOT NULL,
   metric TEXT NOT NULL, value REAL, PRIMARY KEY (program_id, split, unit, metric));
+CREATE TABLE IF NOT EXISTS llm_call (
+  id INTEGER PRIMARY KEY, program_id INTEGER REFERENCES program(id), turn INTEGER, model TEXT NOT NULL,
+  template_id TEXT, prompt TEXT, response TEXT, tokens_in INTEGER DEFAULT 0, tokens_out INTEGER DEFAULT 0,
+  cost_usd REAL, latency_s REAL, retries INTEGER DEFAULT 0, status TEXT NOT NULL DEFAULT 'ok',
+  error TEXT DEFAULT '', created REAL);
+CREATE INDEX IF NOT EXISTS llm_call_program ON llm_call (program_id);
 CREATE TABLE IF NOT EXISTS event (
   id INTEGER PRIMARY KEY, time REAL, generation INTEGER, kind TEXT NOT NULL, payload TEXT DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS checkpoint (generation INTEGER PRIMARY KEY, state TEXT, created REAL);
@@ -49,6 +56,10 @@ DB_NAME = "run.sqlite"
 
 TRAIN_SPLITS = ("probe", "smoke", "train")
 """The splits a :class:`TrainView` may read."""
+
+LLM_CALL_COLUMNS = ("turn", "model", "template_id", "prompt", "response", "tokens_in", "tokens_out", "cost_usd",
+                    "latency_s", "retries", "status", "error", "created")
+"""Columns of an ``llm_call`` row besides ``id`` and ``program_id`` (``status``: ok, unusable or failed)."""
 
 TIMING_COLUMNS = frozenset({"created", "static_s", "wall_s", "cpu_s", "compile_s", "spawn_s", "maxrss_kb",
                             "started", "ended", "time", "artifacts"})
@@ -120,19 +131,31 @@ class Store:
         self.update_run(resumed_json=_json(resumed), config_json=config_json, stop_reason=None)
 
     # -- programs ---------------------------------------------------------------------------------
-    def insert_programs(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert proposals as ``pending`` in one transaction; return their ids (in order)."""
+    def insert_programs(self, rows: Sequence[Mapping[str, Any]],
+                        orphan_calls: Sequence[Mapping[str, Any]] = ()) -> list[int]:
+        """Insert proposals as ``pending`` in one transaction; return their ids (in order).
+
+        A row's ``llm_calls`` (mappings with :data:`LLM_CALL_COLUMNS` keys) go into ``llm_call`` with its id,
+        in the same transaction, as do ``orphan_calls`` (failed calls that produced no program: null id).
+        """
         start = (self.conn.execute("SELECT MAX(id) FROM program").fetchone()[0] or 0) + 1
         stmts = []
         for i, row in enumerate(rows):
             data = {"id": start + i, "created": time.time(), **row}
+            calls = data.pop("llm_calls", ())
             for key in ("parent_ids", "gen_state"):
                 if key in data and not isinstance(data[key], str):
                     data[key] = _json(data[key])
             stmts.append((f"INSERT INTO program ({', '.join(data)}) VALUES ({', '.join('?' for _ in data)})",
                           list(data.values())))
+            stmts.extend(_llm_call_stmt(start + i, call) for call in calls)
+        stmts.extend(_llm_call_stmt(None, call) for call in orphan_calls)
         self._tx(stmts)
         return [start + i for i in range(len(rows))]
+
+    def llm_usage(self) -> dict[str, Any]:
+        """LLM use so far (what budgets resume from): see :func:`llm_usage`."""
+        return llm_usage(self.conn)
 
     def set_static(self, results: Sequence[tuple[int, bool, str, str, float]]) -> None:
         """Store static-check outcomes ``(id, ok, reason, code_hash, seconds)`` in one transaction."""
@@ -239,6 +262,44 @@ class Store:
     def train_view(self) -> TrainView:
         """The holdout-free view used by selection and generators."""
         return TrainView(self.conn)
+
+
+def _llm_call_stmt(pid: int | None, call: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    values = [pid]
+    for col in LLM_CALL_COLUMNS:
+        value = call.get(col, time.time() if col == "created" else None)
+        values.append(_json(value) if col == "prompt" and not isinstance(value, str) and value is not None
+                      else value)
+    return (f"INSERT INTO llm_call (program_id, {', '.join(LLM_CALL_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in values)})", values)
+
+
+GEN_STATE_LLM_PROGRAMS = """
+    FROM program WHERE json_valid(gen_state)
+      AND (json_extract(gen_state, '$.tokens_in') IS NOT NULL OR json_extract(gen_state, '$.tokens_out') IS NOT NULL
+           OR json_extract(gen_state, '$.cost_usd') IS NOT NULL)"""
+"""Programs whose ``gen_state`` records LLM use (a SQL ``FROM ... WHERE`` tail)."""
+LEGACY_LLM_PROGRAMS = GEN_STATE_LLM_PROGRAMS + """
+      AND id NOT IN (SELECT program_id FROM llm_call WHERE program_id IS NOT NULL)"""
+"""Those stored before the ``llm_call`` table existed: their LLM use lives only in ``gen_state``."""
+
+
+def llm_usage(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Totals over the run: ``calls`` (answered), ``failures`` (transport), ``tokens_in``, ``tokens_out``,
+    ``tokens`` and ``usd`` (unpriced calls count 0), from ``llm_call`` plus legacy ``gen_state`` records."""
+    row = conn.execute(
+        "SELECT COALESCE(SUM(status != 'failed'), 0), COALESCE(SUM(status = 'failed'), 0), "
+        "COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(cost_usd), 0) FROM llm_call"
+    ).fetchone()
+    legacy = conn.execute(
+        "SELECT COALESCE(SUM(COALESCE(json_extract(gen_state, '$.calls'), 1)), 0), "
+        "COALESCE(SUM(json_extract(gen_state, '$.tokens_in')), 0), "
+        "COALESCE(SUM(json_extract(gen_state, '$.tokens_out')), 0), "
+        f"COALESCE(SUM(json_extract(gen_state, '$.cost_usd')), 0) {LEGACY_LLM_PROGRAMS}").fetchone()
+    out = {"calls": int(row[0]) + int(legacy[0]), "failures": int(row[1]), "tokens_in": int(row[2]) + int(legacy[1]),
+           "tokens_out": int(row[3]) + int(legacy[2]), "usd": float(row[4]) + float(legacy[3])}
+    out["tokens"] = out["tokens_in"] + out["tokens_out"]
+    return out
 
 
 class TrainView:

@@ -26,9 +26,11 @@ def test_every_field_has_a_docstring():
 
 def test_hash_ignores_budgets_and_workers_only():
     base = build_evolve_config({})
-    for key in RESUMABLE_FIELDS:
+    for key in RESUMABLE_FIELDS - {"model_price"}:
         value = getattr(base, key)
         changed = build_evolve_config({key: value + 1})
         assert changed.config_hash() == base.config_hash()
+    llm = build_evolve_config({"generator": "llm", "model": "openai/m"})
+    assert build_evolve_config({"model_price": "openai/m=1,2"}, base=llm).config_hash() == llm.config_hash()
     assert build_evolve_config({"seed": 1}).config_hash() != base.config_hash()
     assert build_evolve_config({"batch_size": 4}).config_hash() != base.config_hash()

@@ -325,9 +325,9 @@ def test_llm_tokens_and_usd_are_reported(runs, tmp_path, source):
     cands = [r[0] for r in conn.execute("SELECT id FROM program WHERE kind = 'candidate' ORDER BY id LIMIT 3")]
     conn.execute(f"UPDATE program SET generator = 'llm/fake-model' WHERE id IN ({','.join(map(str, cands))})")
     if source == "llm_call":
-        conn.execute("CREATE TABLE llm_call (id INTEGER PRIMARY KEY, program_id INTEGER, model TEXT, "
-                     "tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL)")
-        for i, pid in enumerate(cands):
+        for i, pid in enumerate(cands):  # a failed call (no tokens, no cost) next to each answered one
+            conn.execute("INSERT INTO llm_call (program_id, model, status, error) VALUES (?, 'fake', 'failed', "
+                         "'InternalServerError: 500')", [pid])
             conn.execute("INSERT INTO llm_call (program_id, model, tokens_in, tokens_out, cost_usd) "
                          "VALUES (?, 'fake', ?, ?, ?)", [pid, 1000 + i, 200, 0.01])
     else:

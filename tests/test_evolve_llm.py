@@ -7,6 +7,7 @@ The server is a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 (random port) speaki
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 from adrs.config import ConfigError
 from adrs.evolve.config import build_evolve_config, parse_generator, parse_models
 
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price map from the network
 litellm = pytest.importorskip("litellm", reason="litellm (the adrs[llm] extra) is not installed")
 
 from adrs.evolve import run_evolve  # noqa: E402
@@ -56,6 +58,7 @@ class FakeLLM:
         self.script = list(script or [])
         self.default = default
         self.requests: list[dict] = []
+        self.replies: list[tuple[list[dict], int | str]] = []  # (messages, HTTP error code or answer text)
         self.lock = threading.Lock()
         fake = self
 
@@ -72,9 +75,13 @@ class FakeLLM:
                     time.sleep(action[1])
                     action = action[2]
                 if isinstance(action, int):
+                    with fake.lock:
+                        fake.replies.append((body["messages"], action))
                     self._send(action, {"error": {"message": "scripted failure", "type": "server_error"}})
                     return
                 text = action(body) if callable(action) else action
+                with fake.lock:
+                    fake.replies.append((body["messages"], text))
                 self._send(200, {"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
                                  "model": body["model"],
                                  "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
@@ -182,7 +189,8 @@ def test_llm_run_labels_costs_feedback_and_no_holdout(fake, tmp_path):
     conn = sqlite3.connect(tmp_path / "r" / "run.sqlite")
     costs = queries.llm_costs(conn)
     conn.close()
-    assert costs["calls"].sum() == 4 and costs["cost_usd"].sum() > 0
+    assert costs["calls"].sum() == sum(r["gen_state"]["calls"] for r in rows) == 5
+    assert costs["cost_usd"].sum() == pytest.approx(5 * 140e-6)
 
 
 def test_circuit_breaker_stops_loudly_then_resume_works(fake, tmp_path):
@@ -364,3 +372,153 @@ def test_cli_exits_nonzero_on_outage_and_reports_unpriced(fake, tmp_path):
 
     note = llm_cost_note(tmp_path / "b")
     assert "2 calls" in note and "unpriced models counted as $0: openai/unpriced-cli" in note
+
+
+# -- prices, pre-flight and the llm_call table ---------------------------------------------------------
+def llm_call_rows(run: Path) -> list[dict]:
+    conn = sqlite3.connect(run / "run.sqlite")
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM llm_call ORDER BY id")]
+    conn.close()
+    return rows
+
+
+def test_model_price_is_registered_and_every_call_is_a_row(fake, tmp_path):
+    """USD per call = tokens x the configured price; one llm_call row per request, failed and unusable too."""
+    server = fake([BAD_EDIT, 500, REWRITE])
+    run_evolve(TOY, cfg(server.url, model="openai/priced-by-flag", model_price=("openai/priced-by-flag=2,8",),
+                        max_usd=1.0), out=tmp_path / "r")
+    calls, progs = llm_call_rows(tmp_path / "r"), candidates(tmp_path / "r")
+    assert len(calls) == len(server.replies)  # the first proposal took two turns plus a 500 in between
+    for call, (messages, reply) in zip(calls, server.replies, strict=True):
+        assert json.loads(call["prompt"]) == messages and call["model"] == "openai/priced-by-flag"
+        assert call["template_id"] and call["program_id"] in {p["id"] for p in progs}
+        if reply == 500:
+            assert (call["status"], call["response"], call["cost_usd"]) == ("failed", None, None)
+            assert "500" in call["error"] or "Error" in call["error"]
+        else:
+            assert call["response"] == reply and (call["tokens_in"], call["tokens_out"]) == (100, 20)
+            assert call["cost_usd"] == pytest.approx(100 * 2e-6 + 20 * 8e-6)
+    assert [c["status"] for c in calls[:3]] == ["unusable", "failed", "ok"]
+    assert "could not be applied" not in calls[0]["error"] and calls[0]["error"]  # the edit error itself
+    assert (calls[1]["turn"], calls[1]["retries"], calls[2]["turn"], calls[2]["retries"]) == (1, 0, 1, 1)
+    # the program's gen_state agrees with its rows; reports read the rows
+    for p in progs:
+        mine = [c for c in calls if c["program_id"] == p["id"] and c["status"] != "failed"]
+        assert p["gen_state"]["calls"] == len(mine)
+        assert p["gen_state"]["cost_usd"] == pytest.approx(sum(c["cost_usd"] for c in mine))
+    from adrs.evolve import queries
+    from adrs.evolve.store import Store
+
+    conn = sqlite3.connect(tmp_path / "r" / "run.sqlite")
+    costs = queries.llm_costs(conn)
+    conn.close()
+    n = len(calls) - 1
+    assert (costs["calls"].sum(), costs["failures"].sum()) == (n, 1)
+    assert costs["cost_usd"].sum() == pytest.approx(n * 3.6e-4)
+    store = Store(tmp_path / "r" / "run.sqlite")
+    assert store.llm_usage() == {"calls": n, "failures": 1, "tokens_in": 100 * n, "tokens_out": 20 * n,
+                                 "tokens": 120 * n, "usd": pytest.approx(n * 3.6e-4)}
+    store.close()
+
+
+def test_max_usd_needs_a_price_for_every_model(fake, tmp_path):
+    server = fake()
+    models = ("openai/priced-zz@0.5", "openai/never-priced-zz@0.5")
+    over = cfg(server.url, model=models, model_price=("openai/priced-zz=1,1",), max_usd=1.0)
+    with pytest.raises(ConfigError, match=r"no price for openai/never-priced-zz.*--model-price openai/never-pr"):
+        run_evolve(TOY, over, out=tmp_path / "a")
+    assert server.requests == []
+    # priced through the flag, the same run starts; without a cap no price is needed
+    run_evolve(TOY, {**over, "model_price": ("openai/priced-zz=1,1", "openai/never-priced-zz=1,2"),
+                     "iterations": 2}, out=tmp_path / "b")
+    run_evolve(TOY, {**over, "model": "openai/never-priced-yy", "model_price": (), "max_usd": 0.0, "iterations": 2},
+               out=tmp_path / "c")
+    assert len(server.requests) == 4
+    unpriced = llm_call_rows(tmp_path / "c")
+    assert len(unpriced) == 2 and all(c["cost_usd"] is None and c["tokens_in"] == 100 for c in unpriced)
+    with pytest.raises(ConfigError, match="not in the model list"):
+        build_evolve_config({**over, "model_price": ("openai/typo=1,1",)})
+    with pytest.raises(ConfigError, match="MODEL=IN,OUT"):
+        build_evolve_config({**over, "model_price": ("openai/priced-zz=1",)})
+
+
+def test_max_llm_calls_and_max_tokens_stop_the_run(fake, tmp_path):
+    server = fake()
+    run_evolve(TOY, cfg(server.url, iterations=20, max_llm_calls=5), out=tmp_path / "a")
+    assert run_row(tmp_path / "a")["stop_reason"].startswith("max_llm_calls")
+    assert len(llm_call_rows(tmp_path / "a")) == 5 == len(server.requests)
+    run_evolve(TOY, cfg(server.url, iterations=20, max_tokens=300), out=tmp_path / "b")  # 120 tokens per call
+    assert run_row(tmp_path / "b")["stop_reason"].startswith("max_tokens")
+    assert len(llm_call_rows(tmp_path / "b")) == 3
+    # a resumed run counts what is stored: raising the cap buys exactly the difference
+    run_evolve(None, {"max_llm_calls": 7, "iterations": 20}, resume=tmp_path / "a")
+    assert len(llm_call_rows(tmp_path / "a")) == 7 and len(candidates(tmp_path / "a")) == 7
+    assert run_row(tmp_path / "a")["stop_reason"].startswith("max_llm_calls")
+
+
+def _completed(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM program WHERE kind = 'candidate' AND status != 'pending'"
+                                ).fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_then_resume_keeps_llm_calls_and_programs_together(fake, tmp_path):
+    """A killed LLM run never has calls without their program or programs without their calls; the resumed
+    run (a new process: the price is registered again from the stored config) stops at the call budget."""
+    server = fake([BAD_EDIT, 500], default=("hang", 0.25, derived_edit))
+    run_dir = tmp_path / "r"
+    db = run_dir / "run.sqlite"
+    argv = [TOY, "--out", str(run_dir), "--model", "openai/resume-priced", "--api-base", server.url,
+            "--model-price", "openai/resume-priced=2,8", "--max-usd", "1", "--max-llm-calls", "24",
+            "--iterations", "40", "--quiet", "--set", "batch_size=4", "--set", "llm_retries=0",
+            "--set", "llm_timeout_s=10", "--set", "checkpoint_every=100", "--set", "holdout_top_k=1"]
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    proc = subprocess.Popen([sys.executable, "-m", "adrs.evolve", *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 120
+    while _completed(db) < 6 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    proc.kill()
+    proc.wait()
+    killed_at = len(server.replies)
+    done = subprocess.run([sys.executable, "-m", "adrs.evolve", "--resume", str(run_dir), "--quiet"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(server.replies) > killed_at
+    calls, progs = llm_call_rows(run_dir), candidates(run_dir)
+    assert run_row(run_dir)["stop_reason"].startswith("max_llm_calls")
+    answered = [c for c in calls if c["status"] != "failed"]
+    assert len(answered) == 24  # stored calls, not server requests: a killed generation's calls are redone
+    assert len(server.replies) >= len(calls)
+    ids = {p["id"] for p in progs}
+    assert all(c["program_id"] in ids for c in calls)
+    for p in progs:
+        mine = [c for c in answered if c["program_id"] == p["id"]]
+        assert len(mine) == p["gen_state"]["calls"] >= 1
+        assert sum(c["tokens_in"] for c in mine) == p["gen_state"]["tokens_in"]
+    assert all(c["cost_usd"] == pytest.approx(100 * 2e-6 + 20 * 8e-6) for c in answered)
+    texts = [r for _, r in server.replies]
+    assert all(c["response"] in texts for c in answered)
+    assert any(c["status"] == "failed" for c in calls)
+
+
+def test_model_price_cli_flag_and_resume_field():
+    import argparse
+
+    from adrs.evolve.cli import _configure, overrides_from_args
+
+    p = _configure(argparse.ArgumentParser())
+    over = overrides_from_args(p.parse_args(["toy", "--model", "hosted_vllm/q", "--model-price",
+                                             "hosted_vllm/q=0.5,1.5", "--max-llm-calls", "9", "--max-tokens", "1000"]))
+    c = build_evolve_config(over)
+    assert c.model_price == ("hosted_vllm/q=0.5,1.5",) and (c.max_llm_calls, c.max_tokens) == (9, 1000)
+    from adrs.evolve.config import parse_prices
+
+    assert parse_prices(c.model_price) == {"hosted_vllm/q": (0.5e-6, 1.5e-6)}
+    # a price (like the budgets) may be added or fixed on resume
+    assert build_evolve_config({"model_price": ()}, base=c).config_hash() == c.config_hash()

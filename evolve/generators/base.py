@@ -64,6 +64,8 @@ class Proposal:
     summary: str
     parent_ids: tuple[int, ...]
     gen_state: Mapping[str, Any] = field(default_factory=dict)
+    llm_calls: tuple[Mapping[str, Any], ...] = ()
+    """The LLM calls made for this proposal (rows of the store's ``llm_call`` table, written with it)."""
 
 
 class Generator(Protocol):
@@ -86,6 +88,8 @@ class GeneratorStop(Exception):
         super().__init__(reason)
         self.reason = reason
         self.loud = loud
+        self.llm_calls: tuple[Mapping[str, Any], ...] = ()
+        """Calls made for the proposal that could not be finished (stored without a program)."""
 
 
 class OperatorFailed(Exception):

@@ -15,17 +15,23 @@ Transport failures (HTTP errors, refused connections, timeouts; litellm has alre
 retried by the generator until ``max_consecutive_failures`` in a row trip the circuit breaker: then the
 run stops loudly (:class:`~adrs.evolve.generators.base.GeneratorStop`, resumable) or, with a fallback
 generator, continues offline. Each proposal's ``gen_state`` holds model, prompt, answers, tokens, USD
-(``completion_cost``; ``None`` for unpriced/local models, which count as zero), latency and errors.
-``max_usd`` stops the run before a call whose worst-case cost would exceed it.
+(``completion_cost``; ``None`` for unpriced/local models, which count as zero), latency and errors;
+:attr:`Proposal.llm_calls` carries one record per call (including failed and unusable ones) for the
+store's ``llm_call`` table. ``prices`` (``--model-price``) are registered with ``litellm.register_model``
+at start-up, so ``completion_cost`` prices local and unknown models. ``max_usd`` stops the run before a
+call whose worst-case cost would exceed it (and needs every model priced); ``max_llm_calls`` and
+``max_tokens`` stop it before a call once the run's answered calls or tokens reach them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from adrs.config import ConfigError
@@ -49,6 +55,30 @@ def import_litellm() -> Any:
     return litellm
 
 
+def register_prices(litellm: Any, prices: Mapping[str, tuple[float, float]]) -> None:
+    """``litellm.register_model`` for each ``model: (USD per input token, USD per output token)``.
+
+    Passing prices to the completion call does not make ``completion_cost`` work; registering does.
+    """
+    if not prices:
+        return
+    entries = {}
+    for model, (pin, pout) in prices.items():
+        try:
+            provider = litellm.get_llm_provider(model)[1]
+        except Exception:  # noqa: BLE001 - a bare name: litellm treats it as openai
+            provider = model.split("/", 1)[0] if "/" in model else "openai"
+        entries[model] = {"input_cost_per_token": pin, "output_cost_per_token": pout,
+                          "litellm_provider": provider, "mode": "chat"}
+    log = logging.getLogger("LiteLLM")
+    level = log.level
+    log.setLevel(logging.ERROR)  # "custom pricing but not in built-in cost map" is what we mean
+    try:
+        litellm.register_model(entries)
+    finally:
+        log.setLevel(level)
+
+
 class LLMGenerator:
     """Propose children with an LLM ensemble; see the module docstring."""
 
@@ -58,12 +88,15 @@ class LLMGenerator:
                  timeout_s: float = 300.0, retries: int = 3, max_tokens: int = 4096, temperature: float = 0.7,
                  hints: str = "standard", max_prompt_tokens: int = 8000, max_consecutive_failures: int = 5,
                  max_diff_failures: int = 3, edit_retries: int = 1, fallback: Generator | None = None,
-                 max_usd: float = 0.0, spent_usd: float = 0.0,
+                 max_usd: float = 0.0, spent_usd: float = 0.0, max_llm_calls: int = 0, max_run_tokens: int = 0,
+                 spent_calls: int = 0, spent_tokens: int = 0, prices: Mapping[str, tuple[float, float]] | None = None,
                  completion: Callable[..., Any] | None = None, replay: str = "") -> None:
         if not models:
             raise ValueError("the LLM generator needs at least one model")
         self.litellm = import_litellm()
         self.models = [(str(m), float(w)) for m, w in models]
+        self.prices = dict(prices or {})
+        register_prices(self.litellm, self.prices)
         self.api_base = api_base or None
         if api_key_env:
             key = os.environ.get(api_key_env)
@@ -79,6 +112,9 @@ class LLMGenerator:
         self.fallback = fallback
         self.fallen_back = ""
         self.max_usd, self.spent_usd = max_usd, spent_usd
+        self.max_llm_calls, self.max_run_tokens = max_llm_calls, max_run_tokens
+        self.spent_calls, self.spent_tokens = spent_calls, spent_tokens
+        self._calls: list[dict[str, Any]] = []
         self.replay = replay
         self.completion = completion or (ReplayCompletion(replay) if replay else self.litellm.completion)
         self.consecutive = 0
@@ -99,8 +135,25 @@ class LLMGenerator:
         except Exception:  # noqa: BLE001 - unknown/local models are unpriced
             return 0.0
 
+    def is_priced(self, model: str) -> bool:
+        """Whether litellm can price ``model`` (its own price map or a registered ``--model-price``)."""
+        try:
+            self.litellm.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+        except Exception:  # noqa: BLE001 - ModelNotMappedError and friends
+            return False
+        return True
+
     def preflight(self, prompt_tokens: int) -> dict[str, float]:
-        """Estimated worst-case USD per call and model; ConfigError if one call already breaks ``max_usd``."""
+        """Estimated worst-case USD per call and model; ConfigError (before any call) when ``max_usd`` is set
+        and a model has no price, or when one call already breaks ``max_usd``."""
+        if self.max_usd:
+            unpriced = [m for m, _ in self.models if not self.is_priced(m)]
+            if unpriced:
+                flags = " ".join(f"--model-price {m}=IN,OUT" for m in unpriced)
+                raise ConfigError(
+                    f"pre-flight: --max-usd is set but litellm has no price for {', '.join(unpriced)}, so its spend "
+                    f"could not be counted; give one with {flags} (USD per million input,output tokens; config "
+                    "key model_price), or drop --max-usd")
         est = {m: self.estimate_call_usd(m, prompt_tokens) for m, _ in self.models}
         if self.max_usd:
             too_dear = {m: e for m, e in est.items() if e > self.max_usd - self.spent_usd}
@@ -121,15 +174,29 @@ class LLMGenerator:
         return float(cost)
 
     # -- calls ------------------------------------------------------------------------------------
-    def _call(self, model: str, messages: list[dict[str, str]], seed: int) -> dict[str, Any]:
-        """One successful completion (retrying transport failures until the circuit breaker trips)."""
+    def _call(self, model: str, messages: list[dict[str, str]], seed: int, turn: int = 0,
+              template_id: str = "") -> dict[str, Any]:
+        """One successful completion (retrying transport failures until the circuit breaker trips).
+
+        Every attempt is appended to ``self._calls`` as an ``llm_call`` record; the successful one is returned.
+        """
+        retries = 0
         while True:
+            if self.max_llm_calls and self.spent_calls >= self.max_llm_calls:
+                raise GeneratorStop(f"max_llm_calls: {self.spent_calls} LLM calls made", loud=False)
+            if self.max_run_tokens and self.spent_tokens >= self.max_run_tokens:
+                raise GeneratorStop(f"max_tokens: {self.spent_tokens} LLM tokens used (cap {self.max_run_tokens})",
+                                    loud=False)
             if self.max_usd:
                 est = self.estimate_call_usd(model, sum(estimate_tokens(m["content"]) for m in messages))
                 if self.spent_usd + est > self.max_usd:
                     raise GeneratorStop(f"max_usd: spent ${self.spent_usd:.4f}; the next call (up to ${est:.4f}) "
                                         f"would exceed ${self.max_usd:.4f}", loud=False)
             t0 = time.monotonic()
+            record: dict[str, Any] = {"turn": turn, "model": model, "template_id": template_id,
+                                      "prompt": [dict(m) for m in messages], "response": None, "tokens_in": 0,
+                                      "tokens_out": 0, "cost_usd": None, "latency_s": 0.0, "retries": retries,
+                                      "status": "failed", "error": "", "created": time.time()}
             try:
                 resp = self.completion(model=model, messages=messages, api_base=self.api_base,
                                        api_key=self.api_key, timeout=self.timeout_s, num_retries=self.retries,
@@ -140,6 +207,9 @@ class LLMGenerator:
                 raise
             except Exception as exc:  # noqa: BLE001 - litellm maps transport errors to many classes
                 err = f"{type(exc).__name__}: {str(exc)[:300]}"
+                record.update(latency_s=time.monotonic() - t0, error=err)
+                self._calls.append(record)
+                retries += 1
                 with self.lock:
                     self.consecutive += 1
                     self.counters[model]["failures"] += 1
@@ -165,8 +235,13 @@ class LLMGenerator:
                 c["usd"] += cost or 0.0
                 c["latency_s"] += latency
                 self.spent_usd += cost or 0.0
+                self.spent_calls += 1
+                self.spent_tokens += tin + tout
+            record.update(response=text or "", tokens_in=tin, tokens_out=tout, cost_usd=cost, latency_s=latency,
+                          status="ok")
+            self._calls.append(record)
             return {"text": text or "", "tokens_in": tin, "tokens_out": tout, "cost_usd": cost,
-                    "latency_s": latency}
+                    "latency_s": latency, "record": record}
 
     # -- proposals --------------------------------------------------------------------------------
     def propose(self, context: Context, n: int, rng: random.Random) -> list[Proposal]:
@@ -176,10 +251,17 @@ class LLMGenerator:
             if self.fallen_back and self.fallback is not None:
                 out.append(self._offline(context, rng))
                 continue
+            self._calls = []
             try:
-                out.append(self._one(context, rng))
+                prop = self._one(context, rng)
             except _FallBack:
-                out.append(self._offline(context, rng))
+                prop = self._offline(context, rng)
+            except GeneratorStop as exc:
+                exc.llm_calls = tuple(self._calls)
+                self._calls = []
+                raise
+            out.append(dataclasses.replace(prop, llm_calls=tuple(self._calls)))
+            self._calls = []
         return out
 
     def _offline(self, ctx: Context, rng: random.Random) -> Proposal:
@@ -205,7 +287,7 @@ class LLMGenerator:
             state["replay_of"] = self.replay
         label = f"llm/{model}"
         for turn in range(self.edit_retries + 1):
-            res = self._call(model, messages, seed + turn)
+            res = self._call(model, messages, seed + turn, turn, prompt.template_id)
             state["calls"] += 1
             state["tokens_in"] += res["tokens_in"]
             state["tokens_out"] += res["tokens_out"]
@@ -217,6 +299,7 @@ class LLMGenerator:
                 source, kind = apply_answer(ctx.parent.code, res["text"], mode)
             except EditError as exc:
                 state["errors"].append(str(exc))
+                res["record"].update(status="unusable", error=str(exc)[:2000])
                 messages += [{"role": "assistant", "content": res["text"]},
                              {"role": "user", "content": f"Your answer could not be applied: {exc}\n"
                               "Answer again in the requested format."}]
