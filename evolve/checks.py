@@ -43,9 +43,12 @@ BANNED_ATTRS: frozenset[str] = frozenset(
     """sys os builtins modules importlib subprocess io shutil pathlib ctypes ctypeslib socket pickle
     marshal gc inspect types weakref signal threading multiprocessing resource tempfile glob codecs
     mmap lib testing f2py distutils load loadtxt fromfile genfromtxt memmap save savez
-    savez_compressed savetxt tofile fromregex DataSource format format_map mro""".split()
+    savez_compressed savetxt tofile fromregex DataSource format format_map mro flat base flags setflags
+    ctypes itemset""".split()
 )
-"""Attribute names that are rejected on any object (module re-exports, numpy file I/O, reflection)."""
+"""Attribute names that are rejected on any object (module re-exports, numpy file I/O, reflection, and
+the numpy handles that reach around a read-only view: ``flat``, ``base``, ``flags``, ``setflags``,
+``ctypes``, ``itemset``)."""
 
 ALLOWED_DUNDER_DEFS: frozenset[str] = frozenset({"__init__"})
 """Dunder methods a candidate may define: only a constructor (no operator, attribute or finaliser

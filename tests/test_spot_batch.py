@@ -317,3 +317,47 @@ def test_parallel_errors_match_serial():
         for threads in (1, 2):
             with pytest.raises(PolicyError, match=match):
                 run_batch(policy, runs, mode="compiled", threads=threads)
+
+
+def _price_writer_python(obs, state):
+    """Tries every handle around the read-only price view, then rides spot."""
+    for write in (lambda v: v.base.__setitem__(slice(None), 1e-6),
+                  lambda v: (setattr(v.flags, "writeable", True), v.__setitem__(slice(None), 1e-6)),
+                  lambda v: v.flat.__setitem__(slice(None), 1e-6)):
+        try:
+            write(obs.spot_prices)
+        except Exception:
+            pass
+    return 1 if obs.spot_available else 2
+
+
+def _price_writer_compiled(obs, state):
+    obs.spot_prices.flat[0] = 1e-6  # numba does not enforce read-only through .flat
+    return 1 if obs.spot_available else 2
+
+
+def _ride_spot(obs, state):
+    return 1 if obs.spot_available else 2
+
+
+@pytest.mark.parametrize("mode, writer", [("python", _price_writer_python), ("compiled", _price_writer_compiled)])
+def test_writes_to_the_shown_prices_change_no_bill_and_no_caller_data(mode, writer):
+    """The policy's ``obs.spot_prices`` is a copy of a copy: billing and the caller's trace prices stay
+    intact whatever the policy writes, and a later honest evaluation is unaffected."""
+    runs = small_runs(seed=3, n_regions=1)
+    before = runs.spot_price.copy()
+    honest = run_batch(_ride_spot, runs, mode=mode)
+    cheat = run_batch(writer, runs, mode=mode)
+    assert np.array_equal(runs.spot_price, before)
+    assert np.array_equal(cheat.cost_usd, honest.cost_usd) and cheat.cost_usd.sum() > 0
+    assert np.array_equal(run_batch(_ride_spot, runs, mode=mode).cost_usd, honest.cost_usd)
+
+
+def test_static_checks_reject_the_handles_around_read_only_views():
+    import ast
+
+    from adrs.evolve.checks import check_allowlist
+
+    for attr in ("flat", "base", "flags", "setflags", "ctypes", "itemset"):
+        reason = check_allowlist(ast.parse(f"def decide(obs, state):\n    x = obs.spot_prices.{attr}\n"), ())
+        assert reason == f"banned attribute {attr!r} (line 2)"

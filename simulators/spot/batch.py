@@ -313,8 +313,11 @@ def _run_compiled(jitted: Callable, runs: Runs, guard: int, global_obs: bool, ob
     def ro(a: np.ndarray, dtype: type) -> np.ndarray:
         return readonly(np.ascontiguousarray(a, dtype=dtype))
 
-    spot_ro = ro(runs.spot_price, np.float64)
-    head = (ro(runs.avail, np.int8), spot_ro, spot_ro, float(runs.price_od), float(runs.gap_s),
+    # Billing reads a private copy; the policy's ``obs.spot_prices`` views a second one, so no write
+    # through ``.flat`` (numba does not enforce read-only there) can touch a bill or the caller's traces.
+    bill = ro(np.array(runs.spot_price, dtype=np.float64), np.float64)
+    shown = ro(np.array(runs.spot_price, dtype=np.float64), np.float64)
+    head = (ro(runs.avail, np.int8), bill, shown, float(runs.price_od), float(runs.gap_s),
             ro(runs.trace_index, np.int64), ro(runs.job_s, np.float64), ro(runs.deadline_s, np.float64),
             ro(runs.overhead_s, np.float64), int(guard), bool(global_obs), jitted, out_state, out_err, out_err_tick)
     n_chunks = min(threads, n)
@@ -338,12 +341,14 @@ def _run_python(policy: Callable, runs: Runs, guard: int, global_obs: bool, max_
     out_err_tick = np.full(n, -1, dtype=np.int64)
     tail = _Buffers(runs.avail.shape[1], runs.avail.shape[2]).tail_args(0)
     timed = _Timed(policy, max_decision_s)
-    spot_ro = readonly(runs.spot_price)
+    # Billing reads lists made from a private copy; the policy sees read-only views of a second copy.
+    bill = np.array(runs.spot_price, dtype=np.float64)
+    spot_ro = readonly(np.array(runs.spot_price, dtype=np.float64))
     lists: dict[int, tuple[list, list]] = {}
     for i in range(n):
         j = int(runs.trace_index[i])
         if j not in lists:
-            lists[j] = (runs.avail[j].tolist(), runs.spot_price[j].tolist())
+            lists[j] = (runs.avail[j].tolist(), bill[j].tolist())
         avail_list, price_list = lists[j]
         s = _fresh_state().tolist()
         err, tick = run_episode(
@@ -386,6 +391,8 @@ def run_batch(policy: Callable, runs: Runs, guard: int = GUARD_STRICT, global_ob
     except PolicyError:
         raise
     except Exception as exc:
+        if jitted is not None:  # the args of a compiled policy's exception may hold borrowed views of
+            raise PolicyError(f"policy raised {type(exc).__name__}: {exc}") from None  # freed buffers
         raise PolicyError(f"policy raised {type(exc).__name__}: {exc}") from exc
     bad = np.flatnonzero(out_err != ERR_OK)
     if bad.size:
