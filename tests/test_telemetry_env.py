@@ -377,6 +377,27 @@ def test_cli_json(capsys):
     assert run_command(_args(policy="nope")) == 2
 
 
+
+def test_cli_honours_tau(capsys):
+    """``--set tau=...`` moves the Brier event band in ``adrs run`` as it does in the env and compare."""
+    from adrs.envs.telemetry.cli import run_command
+
+    briers = []
+    for tau in (0.05, 0.2):
+        assert run_command(_args(assignments=["split=train", f"tau={tau}"])) == 0
+        briers.append(json.loads(capsys.readouterr().out)["brier"])
+    assert briers[1] < briers[0] - 0.001
+
+
+def test_cached_truth_tables_are_read_only():
+    """Per-scenario results hand out views of the cached truth table; nobody can write through them."""
+    from adrs.envs.telemetry.evaluate import score_actions
+
+    scen = list(load_split("train", limit=3))
+    per = score_actions(scen, [None] * 3)
+    with pytest.raises(ValueError):
+        per[0]["faulted"][:] = True
+
 @needs_data
 def test_cli_reference_preset(capsys):
     from adrs.envs.telemetry.cli import run_command

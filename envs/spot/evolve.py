@@ -84,6 +84,7 @@ class SpotTask:
         self.baselines = {k: v for k, v in library.items() if k != "on-demand"}
         seed = "reference-seed" if multi else "greedy"
         self.seed_programs = {"default": library[seed], **library}
+        self._subsets: dict[tuple, TraceSet] = {}
 
     # -- splits ----------------------------------------------------------------------------------
     @functools.cache  # noqa: B019 - one task object per process
@@ -106,6 +107,17 @@ class SpotTask:
         return list(self._set(split).ids)
 
     def _subset(self, split: str, unit_ids: Sequence[str]) -> TraceSet:
+        """The units' traces; the last few subsets are kept, so an evaluator that runs many candidates
+        in one process (``--executor inline``) reuses them and the run-grid cache of ``evaluate``."""
+        key = (split, tuple(unit_ids))
+        cache = self._subsets
+        if key not in cache:
+            cache[key] = self._make_subset(split, unit_ids)
+            while len(cache) > 4:
+                del cache[next(iter(cache))]
+        return cache[key]
+
+    def _make_subset(self, split: str, unit_ids: Sequence[str]) -> TraceSet:
         ts = self._set(split)
         index = {tid: i for i, tid in enumerate(ts.ids)}
         try:

@@ -51,7 +51,8 @@ def run_command(args: argparse.Namespace) -> int:
     except (ConfigError, PolicyLoadError, DataNotFoundError) as exc:
         return _fail(args, str(exc))
     start = time.perf_counter()
-    summary, _ = evaluate(ref, scenarios, config.variant, isolate=True, timeout_s=config.timeout_s, breakdown=True)
+    summary, _ = evaluate(ref, scenarios, config.variant, isolate=True, timeout_s=config.timeout_s, breakdown=True,
+                          tau=config.tau)
     name = Path(ref).stem if ref.endswith(".py") else ref
     out = {"env": "telemetry-repair", "policy": name, "variant": config.variant, "split": config.split,
            **summary, "eval_wall_s": time.perf_counter() - start}

@@ -118,6 +118,10 @@ class TruthTable:
         self.iseg = np.repeat(np.arange(self.n_scenarios), self.n_if)
         self.cseg = np.repeat(np.arange(self.n_scenarios), 2 * self.n_if)
         self.if_start = np.concatenate(([0], np.cumsum(self.n_if)))
+        for arr in (self.n_if, self.g, self.status, self.faulted, self.iseg, self.cseg, self.if_start):
+            arr.flags.writeable = False  # shared by every evaluation of this list (cached): never mutated
+        self._fault_names = [[faults.get(f + k, "clean") for f in names for k in (".rx", ".tx")] if faults else None
+                             for names, faults in zip(ifaces, self._faults, strict=True)]
         self._scenarios = scenarios
         self.cache: dict[str, Any] = {}
         """Other per-list data derived from these scenarios (e.g. the evaluator's observation copy plans)."""
@@ -151,15 +155,10 @@ class TruthTable:
         return k
 
     def fault_names(self) -> list[str]:
-        """Per counter, its fault label (``clean`` if unlabelled)."""
+        """Per counter, its fault label (``clean`` if unlabelled), as snapshotted with the table."""
         out: list[str] = []
-        for names, faults in zip(self.ifaces, self._faults, strict=True):
-            if faults:
-                for f in names:
-                    out.append(faults.get(f + ".rx", "clean"))
-                    out.append(faults.get(f + ".tx", "clean"))
-            else:
-                out.extend(["clean"] * (2 * len(names)))
+        for names, labels in zip(self.ifaces, self._fault_names, strict=True):
+            out.extend(labels if labels is not None else ["clean"] * (2 * len(names)))
         return out
 
 
