@@ -191,6 +191,9 @@ def test_llm_run_labels_costs_feedback_and_no_holdout(fake, tmp_path):
     conn.close()
     assert costs["calls"].sum() == sum(r["gen_state"]["calls"] for r in rows) == 5
     assert costs["cost_usd"].sum() == pytest.approx(5 * 140e-6)
+    # the phrasing variant of each prompt comes from the seeded `prompt` stream: recorded, and it varies
+    variants = [r["gen_state"]["template_id"].rsplit("/", 1)[1] for r in rows]
+    assert all(v.startswith("var") for v in variants) and len(set(variants)) > 1
 
 
 def test_circuit_breaker_stops_loudly_then_resume_works(fake, tmp_path):

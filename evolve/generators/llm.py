@@ -38,6 +38,7 @@ from adrs.config import ConfigError
 from adrs.evolve.diffs import EditError, apply_answer
 from adrs.evolve.generators.base import Context, Generator, GeneratorStop, Proposal
 from adrs.evolve.prompt import build_prompt, estimate_tokens
+from adrs.evolve.rng import stream
 
 DUMMY_KEY = "sk-adrs-local"
 """Sent to OpenAI-compatible servers given by ``api_base`` when no key variable is named (the
@@ -276,7 +277,7 @@ class LLMGenerator:
         seed = rng.getrandbits(31)
         mode = "full" if self.diff_failures[model] >= self.max_diff_failures else "diff"
         prompt = build_prompt(ctx, hints=self.hints, mode=mode, max_prompt_tokens=self.max_prompt_tokens,
-                              feedback=self.feedback[-2:])
+                              feedback=self.feedback[-2:], rng=stream(seed, "prompt"))
         messages = list(prompt.messages)
         state: dict[str, Any] = {"model": model, "mode": mode, "template_id": prompt.template_id,
                                  "template_hash": prompt.template_hash, "prompt_tokens_est": prompt.tokens_est,
