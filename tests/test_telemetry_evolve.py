@@ -51,8 +51,8 @@ def test_failing_candidate_scores_zero_and_probe_is_plain_data():
 
 def test_child_side_never_holds_the_truth(tmp_path):
     """Spec §9.7 for the evolve sandbox: after the child side ran a candidate on train units, no
-    scenario truth (``{iface: {rx, tx, status}}`` maps or ``{obs, truth}`` scenarios) is reachable by ``gc``
-    (a control run that loads the scenarios in the same process finds them)."""
+    scenario truth (``{iface: {rx, tx, status}}`` maps, ``{obs, truth}`` scenarios or fault labels) is
+    reachable by ``gc`` (a control run that loads the scenarios in the same process finds them)."""
     import subprocess
     import sys
 
@@ -69,14 +69,15 @@ gc.collect()
 truth_like = sum(1 for o in gc.get_objects() if isinstance(o, dict)
                  and any(isinstance(v, dict) and set(v) == {"rx", "tx", "status"} for v in list(o.values())[:3]))
 scenarios = sum(1 for o in gc.get_objects() if isinstance(o, dict) and "truth" in o and "obs" in o)
-print(json.dumps([truth_like, scenarios]))
+labels = sum(1 for o in gc.get_objects() if isinstance(o, dict) and "faults" in o and "bug" in o)
+print(json.dumps([truth_like, scenarios, labels]))
 """
     def run(src: str) -> list[int]:
         out = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    assert run(code) == [0, 0]
+    assert run(code) == [0, 0, 0]
     control = code.replace("gc.collect()", "from adrs.traces.telemetry.embedded import load_split\n"
                            "held = load_split('train', limit=2)\ngc.collect()")
-    assert run(control) == [2, 2]
+    assert run(control) == [2, 2, 2]
