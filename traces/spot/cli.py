@@ -1,4 +1,4 @@
-"""``adrs traces …`` subcommands: ``calibrate``, ``generate`` and ``import``.
+"""``adrs traces …`` subcommands: ``calibrate``, ``generate``, ``import`` and ``export``.
 
 The core CLI calls :func:`add_cli` with the subparsers object of ``adrs traces``; every registered
 parser sets ``func`` (``args -> int`` exit status). ``python -m adrs.traces.spot.cli …`` runs them
@@ -84,6 +84,24 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from adrs.traces.spot.embedded import load_embedded
+    from adrs.traces.spot.export import export_sky_spot
+    from adrs.traces.spot.format import load
+
+    if args.source.endswith(".npz"):
+        ts = load(args.source)
+    else:
+        kind, _, split = args.source.partition("-")
+        if kind not in ("single", "multi") or split not in ("train", "holdout"):
+            raise ValueError(f"source must be a .npz file or one of single-train, single-holdout, multi-train, "
+                             f"multi-holdout; got {args.source!r}")
+        ts = load_embedded(kind, split)  # type: ignore[arg-type]
+    files = export_sky_spot(ts, args.out)
+    print(f"wrote {len(files)} sky_spot JSON files under {args.out} ({ts.n_traces} traces × {ts.n_regions} regions)")
+    return 0
+
+
 def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
@@ -95,7 +113,7 @@ def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register ``calibrate``, ``generate`` and ``import`` on an argparse subparsers object."""
+    """Register ``calibrate``, ``generate``, ``import`` and ``export`` on an argparse subparsers object."""
     from adrs.traces.spot.real_multi import REFERENCE_MULTI_SCENARIOS
 
     cal = subparsers.add_parser("calibrate", help="compare generated vs real trace statistics (§4.3/4.4)")
@@ -116,9 +134,15 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
     imp.add_argument("--out", required=True, help="output .npz file")
     imp.set_defaults(func=_guard(_cmd_import))
 
+    exp = subparsers.add_parser("export", help="write a trace set as sky_spot JSON files (the reference's layout)")
+    exp.add_argument("source", help="an adrs .npz trace set, or single-train / single-holdout / multi-train / "
+                                    "multi-holdout (the embedded sets)")
+    exp.add_argument("--out", required=True, help="output folder")
+    exp.set_defaults(func=_guard(_cmd_export))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry point: ``python -m adrs.traces.spot.cli {calibrate,generate,import} …``."""
+    """Standalone entry point: ``python -m adrs.traces.spot.cli {calibrate,generate,import,export} …``."""
     parser = argparse.ArgumentParser(prog="adrs traces")
     add_cli(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
