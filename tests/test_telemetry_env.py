@@ -389,6 +389,24 @@ def test_cli_honours_tau(capsys):
     assert briers[1] < briers[0] - 0.001
 
 
+def test_fault_groups_pool_train_and_held_out_labels(capsys):
+    """§10: holdout is also reported restricted to the held-out fault types (n-weighted pooling)."""
+    from adrs.envs.telemetry.cli import fault_groups, run_command
+
+    by_fault = {"clean": {"n": 100, "error": 0.0, "hit_rate": 1.0},
+                "dropped": {"n": 10, "error": 0.5, "hit_rate": 0.2},
+                "stale": {"n": 30, "error": 0.1, "hit_rate": 0.6},
+                "enh_scale_up": {"n": 10, "error": 0.3, "hit_rate": 0.4}}
+    g = fault_groups(by_fault)
+    assert g["train_faults"] == {"n": 10, "error": 0.5, "hit_rate": 0.2}
+    assert g["held_out_faults"]["n"] == 40
+    assert g["held_out_faults"]["error"] == pytest.approx((30 * 0.1 + 10 * 0.3) / 40)
+    assert g["held_out_faults"]["hit_rate"] == pytest.approx((30 * 0.6 + 10 * 0.4) / 40)
+    assert run_command(_args(assignments=["split=train"])) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "held_out_faults" not in out  # train never contains a held-out type
+    assert out["train_faults"]["n"] == sum(v["n"] for k, v in out["by_fault"].items() if k != "clean")
+
 def test_cached_truth_tables_are_read_only():
     """Per-scenario results hand out views of the cached truth table; nobody can write through them."""
     from adrs.envs.telemetry.evaluate import score_actions

@@ -7,7 +7,8 @@ default reward), ``counter_repair_accuracy``, ``status_accuracy``, ``calibration
 ``status_brier`` (spec §6.2: Brier of the status confidence against "repaired status = true status"),
 ``detection_auroc`` (AUROC of 1 - confidence against the env's private fault labels, pooled over every
 counter; null when no counter or every counter is labelled), ``invalid_items``, ``extra_items``,
-``failed_runs``, ``eval_wall_s`` and ``by_fault`` (per fault label: counters, mean error, hit rate). When
+``failed_runs``, ``eval_wall_s``, ``by_fault`` (per fault label: counters, mean error, hit rate) and its pooled
+``train_faults`` / ``held_out_faults`` (spec §10: labels that occur in train vs only in holdout). When
 every scenario carries ``labels["seed_group"]`` (spec §10), also ``score_by_seed_group`` (mean score per
 group, keys are the group as a string), ``score_group_mean`` / ``score_group_std`` (mean and sample std of
 the group means) and ``n_seed_groups``.
@@ -24,6 +25,7 @@ from pathlib import Path
 from adrs.config import ConfigError, config_from_run_args
 from adrs.paths import DataNotFoundError
 from adrs.policy_files import PolicyLoadError
+from adrs.simulators.telemetry.scenarios import HELD_OUT_FAULTS
 
 from .config import PRESETS, TelemetryConfig
 from .evaluate import evaluate
@@ -59,6 +61,7 @@ def run_command(args: argparse.Namespace) -> int:
     # the contract's JSON counter_accuracy is the reference's; the proper one (1 Mbps floor, every counter)
     out["counter_accuracy_proper"] = summary["counter_accuracy"]
     out["counter_accuracy"] = summary["counter_repair_accuracy"]
+    out.update(fault_groups(summary.get("by_fault", {})))
     if args.json:
         print(json.dumps(out))
         return 0
@@ -67,11 +70,29 @@ def run_command(args: argparse.Namespace) -> int:
               "brier", "ece", "status_brier", "detection_auroc", "leaderboard_score", "score"):
         v = out[k]
         print(f"  {k:24s} {'n/a' if v is None else f'{v:.4f}'}")
+    for key in ("train_faults", "held_out_faults"):
+        if key in out:
+            g = out[key]
+            print(f"  {key:24s} {g['n']} counters: error {g['error']:.4f}, within tau {g['hit_rate']:.4f}")
     if "score_by_seed_group" in out:
         groups = "  ".join(f"{g}: {v:.4f}" for g, v in out["score_by_seed_group"].items())
         print(f"  score over {out['n_seed_groups']} seed groups: {out['score_group_mean']:.4f} "
               f"± {out['score_group_std']:.4f}  ({groups})")
     return 0
+
+
+def fault_groups(by_fault: dict) -> dict:
+    """Spec §10 "report holdout as a whole and restricted to the held-out types": the ``by_fault`` rows
+    pooled into ``held_out_faults`` (labels only holdout has) and ``train_faults`` (every other fault
+    label), each ``{n, error, hit_rate}`` over counters; a group with no counters is left out."""
+    out = {}
+    for key, labels in (("held_out_faults", [k for k in by_fault if k in HELD_OUT_FAULTS]),
+                        ("train_faults", [k for k in by_fault if k not in HELD_OUT_FAULTS and k != "clean"])):
+        n = sum(by_fault[k]["n"] for k in labels)
+        if n:
+            out[key] = {"n": n, "error": sum(by_fault[k]["error"] * by_fault[k]["n"] for k in labels) / n,
+                        "hit_rate": sum(by_fault[k]["hit_rate"] * by_fault[k]["n"] for k in labels) / n}
+    return out
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:
