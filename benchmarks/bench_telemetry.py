@@ -26,45 +26,31 @@ from adrs.simulators.telemetry.metrics import ref_calibration_item
 from adrs.traces.telemetry.embedded import load_split
 
 
+def plain_combined(rep, s) -> float:
+    """The reference ``combined`` of one action on one scenario, plain loops (no validation, no numpy)."""
+    err = n = 0
+    cal = []
+    ok = 0
+    for f, t in s["truth"].items():
+        for k, g in (("rx_rate", t["rx"]), ("tx_rate", t["tx"])):
+            _, r, c = rep[f][k]
+            if g > 0:
+                err += min(abs(r - g) / g, 1.0)
+                n += 1
+            cal.append(ref_calibration_item(g, r, c))
+        ok += rep[f]["interface_status"][1] == t["status"]
+    counter = max(0.0, 1 - err / n) if n else 0.0
+    return 0.75 * counter + 0.05 * ok / len(s["truth"]) + 0.20 * sum(cal) / len(cal)
+
+
 def plain_python(policy, scenarios) -> float:
-    """Mean reference ``combined`` with plain loops (no validation, no numpy)."""
-    total = 0.0
-    for s in scenarios:
-        rep = policy(s["obs"])
-        err = n = 0
-        cal = []
-        ok = 0
-        for f, t in s["truth"].items():
-            for k, g in (("rx_rate", t["rx"]), ("tx_rate", t["tx"])):
-                _, r, c = rep[f][k]
-                if g > 0:
-                    err += min(abs(r - g) / g, 1.0)
-                    n += 1
-                cal.append(ref_calibration_item(g, r, c))
-            ok += rep[f]["interface_status"][1] == t["status"]
-        counter = max(0.0, 1 - err / n) if n else 0.0
-        total += 0.75 * counter + 0.05 * ok / len(s["truth"]) + 0.20 * sum(cal) / len(cal)
-    return total / len(scenarios)
+    """Mean reference ``combined``, running the policy and scoring scenario by scenario."""
+    return sum(plain_combined(policy(s["obs"]), s) for s in scenarios) / len(scenarios)
 
 
 def plain_score(reps, scenarios) -> float:
-    """The body of :func:`plain_python` on precomputed actions (scoring only)."""
-    total = 0.0
-    for s, rep in zip(scenarios, reps, strict=True):
-        err = n = 0
-        cal = []
-        ok = 0
-        for f, t in s["truth"].items():
-            for k, g in (("rx_rate", t["rx"]), ("tx_rate", t["tx"])):
-                _, r, c = rep[f][k]
-                if g > 0:
-                    err += min(abs(r - g) / g, 1.0)
-                    n += 1
-                cal.append(ref_calibration_item(g, r, c))
-            ok += rep[f]["interface_status"][1] == t["status"]
-        counter = max(0.0, 1 - err / n) if n else 0.0
-        total += 0.75 * counter + 0.05 * ok / len(s["truth"]) + 0.20 * sum(cal) / len(cal)
-    return total / len(scenarios)
+    """The same on precomputed actions (scoring only)."""
+    return sum(plain_combined(rep, s) for s, rep in zip(scenarios, reps, strict=True)) / len(scenarios)
 
 
 def _cpu(fn, repeat: int) -> tuple[float, object]:
