@@ -67,9 +67,9 @@ def plot_schedule(policy, config: TxnConfig, path: str) -> None:
 
     from adrs.simulators.txn import kernel as K
 
-    inst = load_instances(config.workload, config.relabel)[0]
-    res = run_once(policy, inst, budget_calls(config.budget, inst.workload.n), 0, config.cpu_s)
-    starts, ends = K.times(inst.workload.arrays, res["order"])
+    inst = load_instances(config.workload, config.relabel, config.cc)[0]
+    res = run_once(policy, inst, budget_calls(config.budget, inst.workload.n), 0, config.cpu_s, config.cc)
+    starts, ends = K.times(inst.workload.arrays, res["order"], cc=config.cc)
     fig, ax = plt.subplots(figsize=(10, max(3, inst.workload.n * 0.08)))
     for row, (t, s, e) in enumerate(zip(res["order"].tolist(), starts.tolist(), ends.tolist(), strict=True)):
         ax.barh(row, e - s + 1, left=s - 1, color="tab:red" if s > 1 else "tab:blue", height=0.8)
@@ -109,7 +109,7 @@ def run_online(args: argparse.Namespace) -> int:
             name, policy = args.policy, load_entry_point(args.policy, "choose")
         except PolicyLoadError as exc:
             return _fail(args, f"{exc}; online baselines: {', '.join(ONLINE_BASELINES)}")
-    out = evaluate_online(policy, load_instances(config.workload, config.relabel), config, name)
+    out = evaluate_online(policy, load_instances(config.workload, config.relabel, config.cc), config, name)
     if getattr(args, "json", False):
         print(json.dumps(out))
     else:
@@ -130,7 +130,7 @@ def run_command(args: argparse.Namespace) -> int:
         name, policy = resolve_policy(args.policy)
     except PolicyLoadError as exc:
         return _fail(args, str(exc))
-    ev = evaluate(policy, load_instances(config.workload, config.relabel), config, policy_name=name,
+    ev = evaluate(policy, load_instances(config.workload, config.relabel, config.cc), config, policy_name=name,
                   env_id="txn-scheduling")
     if getattr(args, "plot", None):
         plot_schedule(policy, config, args.plot)

@@ -42,7 +42,7 @@ def compare(policies: list[str], config: TxnConfig | TxnOnlineConfig, n_boot: in
             ) -> dict[str, Any]:
     """Evaluate every policy on the same workloads; CIs are over workloads (bootstrap, seeded)."""
     online = isinstance(config, TxnOnlineConfig)
-    instances = load_instances(config.workload, config.relabel)
+    instances = load_instances(config.workload, config.relabel, config.cc)
     units = [inst.id for inst in instances]
     summaries = evaluate_distinct(policies, lambda spec: _evaluate(spec, config, instances))
     for s in summaries:

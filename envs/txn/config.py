@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adrs.config import ConfigError, doc_field
+from adrs.simulators.txn.kernel import CC_MODES
 
 BUDGET_TIERS = {"smf": 10, "10x": 100, "100x": 1000}
 """Cost-call budget per transaction: ``smf`` = n·10 (SMF-10 needs 946 for n = 100), ``10x``, ``100x``."""
@@ -36,7 +37,13 @@ class TxnConfig:
                               "generator spec such as '{\"template\": \"ycsb\", \"n\": 100, \"seed\": 7}'.")
     mode: str = doc_field("one_step", "Env form: 'one_step' (action = a full permutation) or 'sequential' "
                           "(each step appends one transaction).")
-    cc: str = doc_field("opt", "Cost model: 'opt' (the reference's MVTSO-style model; 2PL/OCC not built).")
+    cc: str = doc_field("opt", "Cost model (spec §2): 'opt' (default; the reference's MVTSO-style model, "
+                        "one-slot locks, the only variant with parity numbers); '2pl' (locks held from the op's "
+                        "slot to the transaction's end: a write, or any op after a write, starts after the "
+                        "latest lock's release; a read after reads shares from the latest read's slot and "
+                        "extends the shared lock); 'occ' (as 'opt', but a conflict involving a write waits for "
+                        "the end of the transaction owning the latest entry on the key). 2pl/occ also "
+                        "recompute the FIFO and SMF references under that model.")
     budget: str = doc_field("10x", "Cost-call budget per instance: 'smf' (10·n), '10x' (100·n), '100x' "
                             "(1000·n), 'none' or an integer.")
     eval_seeds: int = doc_field(3, "R: seeds per instance; metrics are averaged over seeds 0..R-1.")
@@ -53,8 +60,8 @@ class TxnConfig:
     def __post_init__(self) -> None:
         if self.mode not in ("one_step", "sequential"):
             raise ConfigError(f"mode must be 'one_step' or 'sequential', got {self.mode!r}")
-        if self.cc != "opt":
-            raise ConfigError(f"cc={self.cc!r} is not implemented; only 'opt' is available")
+        if self.cc not in CC_MODES:
+            raise ConfigError(f"cc must be one of {', '.join(repr(c) for c in CC_MODES)}, got {self.cc!r}")
         if self.invalid_action not in ("raise", "penalize"):
             raise ConfigError(f"invalid_action must be 'raise' or 'penalize', got {self.invalid_action!r}")
         if self.eval_seeds < 1:
@@ -82,6 +89,7 @@ class TxnOnlineConfig:
     arrival_order: str = doc_field("natural", "Order of arrivals: 'natural' (id order) or 'shuffled' (seeded).")
     rate: float = doc_field(0.5, "Poisson arrival rate, transactions per slot.")
     arrival_times: tuple[float, ...] = doc_field((), "Trace arrivals: one time per transaction, in id order.")
+    cc: str = doc_field("opt", "Cost model, as for TxnConfig.cc ('opt', '2pl' or 'occ').")
     window: int = doc_field(10, "Visible pending transactions (the oldest ones).")
     budget_per_decision: int | None = doc_field(None, "Peeks per decision epoch; None = window.")
     visibility: str = doc_field("full", "'full', 'hot' (ops outside the hot keys shown as '*') or 'partial' "
@@ -106,6 +114,8 @@ class TxnOnlineConfig:
             raise ConfigError(f"arrival_order must be 'natural' or 'shuffled', got {self.arrival_order!r}")
         if self.visibility not in ("full", "hot", "partial"):
             raise ConfigError(f"visibility must be 'full', 'hot' or 'partial', got {self.visibility!r}")
+        if self.cc not in CC_MODES:
+            raise ConfigError(f"cc must be one of {', '.join(repr(c) for c in CC_MODES)}, got {self.cc!r}")
         if self.window < 1 or (self.budget_per_decision is not None and self.budget_per_decision < 0):
             raise ConfigError("window must be ≥ 1 and budget_per_decision ≥ 0")
         if self.rate <= 0 or not 0 <= self.reveal_p <= 1:

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from adrs.simulators.txn.kernel import TxnArrays, sequence_cost, warm_up
+from adrs.simulators.txn.kernel import TxnArrays, cc_code, sequence_cost, sequence_cost_cc, warm_up
 from adrs.simulators.txn.oracle import CostOracle, WorkloadView
 
 from .config import TxnConfig, budget_calls
 from .sources import Instance
 
 _SEQUENCE_COST = sequence_cost  # captured: the scorer never looks the kernel up again
+_SEQUENCE_COST_CC = sequence_cost_cc
 
 
 class InvalidSchedule(ValueError):
@@ -58,10 +59,13 @@ def validate_order(order: Any, n: int) -> np.ndarray:
     return np.array(ints, dtype=np.int32)
 
 
-def true_makespan(arrays: TxnArrays, order: np.ndarray) -> int:
-    """The env's own recomputation of the makespan of ``order``."""
+def true_makespan(arrays: TxnArrays, order: np.ndarray, cc: str = "opt") -> int:
+    """The env's own recomputation of the makespan of ``order`` under variant ``cc``."""
     a = arrays
-    return int(_SEQUENCE_COST(order, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys))
+    code = cc_code(cc)
+    if code == 0:
+        return int(_SEQUENCE_COST(order, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys))
+    return int(_SEQUENCE_COST_CC(order, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys, code))
 
 
 def _call_with_cpu_cap(fn: Callable[[], Any], cpu_s: float | None) -> Any:
@@ -81,20 +85,21 @@ def _call_with_cpu_cap(fn: Callable[[], Any], cpu_s: float | None) -> Any:
 
 
 def run_once(policy: Callable[..., Any], inst: Instance, budget: int | None, seed: int,
-             cpu_s: float | None = 10.0) -> dict[str, Any]:
+             cpu_s: float | None = 10.0, cc: str = "opt") -> dict[str, Any]:
     """One policy call on one instance with seed ``seed``: the validated, recomputed result. ``cpu_s``
-    None disables the in-process CPU cap (the evolve sandbox enforces its own limits)."""
+    None disables the in-process CPU cap (the evolve sandbox enforces its own limits); ``cc`` is the
+    cost-model variant of the oracle and the recomputation."""
     arrays = inst.workload.arrays
     random.seed(seed)
     np.random.seed(seed)
-    oracle = CostOracle(arrays, budget)
+    oracle = CostOracle(arrays, budget, cc)
     view = WorkloadView(arrays)
     rng = np.random.default_rng(seed)
     t0 = time.process_time()
     order = _call_with_cpu_cap(lambda: policy(view, oracle, rng), cpu_s)
     cpu = time.process_time() - t0
     arr = validate_order(order, arrays.n)
-    return {"order": arr, "makespan": true_makespan(arrays, arr), "calls": oracle.calls,
+    return {"order": arr, "makespan": true_makespan(arrays, arr, cc), "calls": oracle.calls,
             "violations": oracle.violations, "cpu_s": cpu}
 
 
@@ -151,7 +156,7 @@ def evaluate(policy: Callable[..., Any], instances: Sequence[Instance], config: 
         results = []
         for seed in range(config.eval_seeds):
             try:
-                res = run_once(policy, inst, budget, seed, config.cpu_s)
+                res = run_once(policy, inst, budget, seed, config.cpu_s, config.cc)
             except Exception as exc:  # the policy's own failure, an invalid order or a timeout
                 ev.valid, ev.reason = False, f"{inst.id} seed {seed}: {type(exc).__name__}: {exc}"
                 return ev

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from adrs.config import ConfigError
 from adrs.evolve.task import PolicyError
 from adrs.simulators.txn import kernel as K
 from adrs.simulators.txn.oracle import BudgetExceeded
@@ -48,6 +49,8 @@ class TxnTask:
 
     def __init__(self, config: TxnConfig | None = None, baselines: tuple[str, ...] | None = None) -> None:
         self.config = config or TxnConfig(budget="10x")
+        if self.config.cc != "opt":  # its instances, M_SMF references and scoring are opt-model numbers
+            raise ConfigError(f"the txn-scheduling evolve task scores under cc='opt' only, got {self.config.cc!r}")
         self.description = DESCRIPTION.replace("{budget}", f"'{self.config.budget}'")
         lib = library()
         self.baselines = {k: v for k, v in lib.items() if k != "smf-10" and (baselines is None or k in baselines)}

@@ -71,7 +71,8 @@ class TxnSchedulingEnv(gym.Env):
 
     def __init__(self, **config: Any) -> None:
         self.config: TxnConfig = build_config(TxnConfig, config)
-        self.instances: list[Instance] = load_instances(self.config.workload, self.config.relabel)
+        self.instances: list[Instance] = load_instances(self.config.workload, self.config.relabel, self.config.cc)
+        self._code = K.cc_code(self.config.cc)
         K.warm_up()
         n_max = max(i.workload.n for i in self.instances)
         # spaces must hold every instance reset() may draw: widest transaction, most keys
@@ -109,9 +110,9 @@ class TxnSchedulingEnv(gym.Env):
             if inst.workload.n != self.n:
                 raise ValueError("a multi-instance env needs equal n; pick one with instance_index")
             self._select(inst)
-        self.oracle = CostOracle(self.arrays, budget_calls(self.config.budget, self.n))
+        self.oracle = CostOracle(self.arrays, budget_calls(self.config.budget, self.n), self.config.cc)
         self.view = WorkloadView(self.arrays)
-        self._lw, self._la = self.arrays.new_state()
+        self._st = self.arrays.new_cc_state()
         self._m = 0
         self._placed = np.zeros(self.n, dtype=np.int8)
         self._seq: list[int] = []
@@ -120,7 +121,7 @@ class TxnSchedulingEnv(gym.Env):
     def step(self, action: Any):
         if self.config.mode == "one_step":
             order = validate_order(action, self.n)
-            m = true_makespan(self.arrays, order)
+            m = true_makespan(self.arrays, order, self.config.cc)
             self._seq = order.tolist()
             return self._obs(), -m / self.instance.bounds.lb, True, False, self._info(m)
         if len(self._seq) >= self.n:
@@ -132,9 +133,8 @@ class TxnSchedulingEnv(gym.Env):
                 raise InvalidAction(f"action {action!r} is not an unplaced transaction id")
             return self._obs(), -float(self.arrays.length.sum()), False, True, self._info(None)
         t = int(action)
-        a = self.arrays
-        s, e = K.peek(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, self._lw, self._la, 1)
-        K.commit(t, s, a.op_ptr, a.op_key, a.op_pos, a.op_write, self._lw, self._la)
+        s, e = K.peek_state(self.arrays, t, self._st, self._code)
+        K.commit_state(self.arrays, t, s, self._st, self._code)
         old, self._m = self._m, max(self._m, int(e))
         self._placed[t] = 1
         self._seq.append(t)
@@ -150,8 +150,8 @@ class TxnSchedulingEnv(gym.Env):
         obs = {k: v.copy() for k, v in self._static.items()}
         if self.config.mode == "sequential":
             obs.update(placed=self._placed.copy(), action_mask=(1 - self._placed).astype(np.int8),
-                       makespan=np.array([self._m], dtype=np.int64), last_write=self._padded(self._lw),
-                       last_any=self._padded(self._la))
+                       makespan=np.array([self._m], dtype=np.int64), last_write=self._padded(self._st[0]),
+                       last_any=self._padded(self._st[1]))
         return obs
 
     def _info(self, makespan: int | None) -> dict[str, Any]:

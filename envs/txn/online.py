@@ -71,8 +71,7 @@ class OnlineOracle:
             raise BudgetExceeded(f"peek budget of {e.config.budget} per decision exceeded")
         self.used += 1
         v = e.visible
-        s, end = K.peek(e.window[int(i)], v.op_ptr, v.op_key, v.op_pos, v.op_write, v.length, e.lw, e.la,
-                        e.release())
+        s, end = K.peek_state(v, e.window[int(i)], e.state, e.cc_code, e.release())
         return int(s), int(end), max(e.makespan, int(end))
 
 
@@ -83,7 +82,8 @@ class TxnSchedulingOnlineEnv(gym.Env):
 
     def __init__(self, **config: Any) -> None:
         self.config: TxnOnlineConfig = build_config(TxnOnlineConfig, config)
-        self.instances: list[Instance] = load_instances(self.config.workload, self.config.relabel)
+        self.instances: list[Instance] = load_instances(self.config.workload, self.config.relabel, self.config.cc)
+        self.cc_code = K.cc_code(self.config.cc)
         K.warm_up()
         self._select(self.instances[self.config.instance_index or 0])
         w, lmax = self.config.window, int(max(i.workload.arrays.length.max() for i in self.instances))
@@ -171,9 +171,8 @@ class TxnSchedulingOnlineEnv(gym.Env):
         return int(math.floor(self.sim.now)) + 1
 
     def _commit(self, t: int) -> None:
-        a = self.arrays
-        s, e = K.peek(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, self.lw, self.la, self.release())
-        K.commit(t, s, a.op_ptr, a.op_key, a.op_pos, a.op_write, self.lw, self.la)
+        s, e = K.peek_state(self.arrays, t, self.state, self.cc_code, self.release())
+        K.commit_state(self.arrays, t, s, self.state, self.cc_code)
         self.makespan = max(self.makespan, int(e))
         self.pending.remove(t)
         self.committed += 1
@@ -195,7 +194,8 @@ class TxnSchedulingOnlineEnv(gym.Env):
         self._static = observation_arrays(self.arrays)
         self._static["ops_type"][self._static["ops_type"] > 0] = self._masked_types()
         self.sim = simpy.Environment()
-        self.lw, self.la = self.arrays.new_state()
+        self.state = self.arrays.new_cc_state()  # rows 0/1 are last_write/last_any under cc="opt"
+        self.lw, self.la = self.state[0], self.state[1]
         self.makespan, self.committed, self.schedule = 0, 0, []
         self.pending: list[int] = []
         self.window: list[int] = []

@@ -57,7 +57,7 @@ def resolve_online(spec: str) -> tuple[str, Callable[..., int]]:
 
 def pick_instance(config: TxnConfig | TxnOnlineConfig, trace: str) -> tuple[int, Instance]:
     """``(index, instance)`` of the workload named ``trace``; ValueError listing valid ids."""
-    instances = load_instances(config.workload, config.relabel)
+    instances = load_instances(config.workload, config.relabel, config.cc)
     i = find_unit([inst.id for inst in instances], trace, "workload", f"workload set {config.workload!r}")
     return i, instances[i]
 
@@ -77,8 +77,8 @@ def replay_offline(policy_spec: str, trace: str, config: TxnConfig) -> dict[str,
     name, policy = resolve_policy(policy_spec)
     K.warm_up()
     budget = budget_calls(config.budget, inst.workload.n)
-    res = run_once(policy, inst, budget, SEED, config.cpu_s)
-    starts, ends = K.times(inst.workload.arrays, res["order"])
+    res = run_once(policy, inst, budget, SEED, config.cpu_s, config.cc)
+    starts, ends = K.times(inst.workload.arrays, res["order"], cc=config.cc)
     return {**_common("txn-scheduling", name, config, inst, res["makespan"]), "budget": config.budget,
             "budget_calls": budget, "oracle_calls": res["calls"], "budget_violations": res["violations"],
             "cpu_s": res["cpu_s"], "delayed": int((starts > 1).sum()), "order": res["order"].tolist(),

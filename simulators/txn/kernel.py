@@ -11,6 +11,22 @@ A workload is stored as CSR int32 arrays (:class:`TxnArrays`): transaction ``t``
 
 Makespan is the running max of ``E``. :func:`peek` and :func:`commit` cost O(ops of t); a full
 sequence costs O(Σ ops). Kernels are compiled with ``cache=True`` on first use (:func:`warm_up`).
+
+The optional variants of spec §2 (``cc="2pl"``, ``cc="occ"``) use :func:`peek_cc` / :func:`commit_cc`
+over a ``state`` int32[4, K] (:meth:`TxnArrays.new_cc_state`; for ``opt`` rows 0 and 1 are LW and LA):
+
+* ``2pl``: row 0 is the release of the latest lock on k (its holder's end; the later end for a shared
+  read lock), row 1 the slot of the latest read while the lock is shared (0 if it is exclusive or
+  there is none). A write, a read after the same transaction's write on k, or a read while the lock is
+  exclusive needs slot ``row0 + 1``; a read while the lock is shared needs ``row1`` (it shares). After
+  placing T, a key T writes becomes exclusive with release E; a key T only reads stays/becomes shared
+  with release ``max(row0, E)`` and latest-read slot ``max(row1, T's read slot)``.
+* ``occ``: rows 0/1 are LW/LA as in ``opt`` and rows 2/3 the end of the transaction that owns that
+  latest write / latest entry (the later end on a slot tie). A write needs slot ``row3 + 1``, a read
+  ``row2 + 1``: a conflict involving a write waits for the owning transaction's end.
+
+The Python wrappers take ``cc``; :func:`peek_state`, :func:`commit_state` and :func:`peek_many_state`
+dispatch on a state array for the incremental users (oracle prefixes, the sequential envs).
 """
 
 from __future__ import annotations
@@ -20,8 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-CC_MODES = ("opt",)
-"""Concurrency-control variants the kernel implements (2PL and OCC are not built yet)."""
+CC_MODES = ("opt", "2pl", "occ")
+"""Concurrency-control variants the kernel implements (spec §2; ``opt`` is the default and the only one
+with parity numbers)."""
+
+CC_CODE = {"opt": 0, "2pl": 1, "occ": 2}
+"""Integer code of each variant, as passed to the ``*_cc`` kernels."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,10 @@ class TxnArrays:
         """Fresh ``(last_write, last_any)`` int32 vectors of length ``num_keys`` (all 0)."""
         k = max(1, self.num_keys)
         return np.zeros(k, dtype=np.int32), np.zeros(k, dtype=np.int32)
+
+    def new_cc_state(self) -> np.ndarray:
+        """Fresh int32[4, num_keys] state for :func:`peek_state` / :func:`commit_state` (all 0)."""
+        return np.zeros((4, max(1, self.num_keys)), dtype=np.int32)
 
 
 @njit(cache=True, nogil=True)
@@ -146,20 +170,162 @@ def peek_many(ts, op_ptr, op_key, op_pos, op_write, length, last_write, last_any
     return out
 
 
-def cost(arrays: TxnArrays, seq: np.ndarray | list[int]) -> int:
-    """Makespan of ``seq`` on ``arrays`` (no validation: callers check ids)."""
+@njit(cache=True, nogil=True)
+def _writes_key(lo, hi, k, before, op_key, op_pos, op_write):  # pragma: no cover
+    """Whether ops ``lo:hi`` hold a write on key ``k`` at a position < ``before``."""
+    for o in range(lo, hi):
+        if op_write[o] and op_key[o] == k and op_pos[o] < before:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def peek_cc(t, op_ptr, op_key, op_pos, op_write, length, state, cc, release):  # pragma: no cover
+    """(start, end) of ``t`` after ``state`` under variant ``cc`` (a :data:`CC_CODE`); mutates nothing."""
+    s = release if release > 1 else 1
+    lo = op_ptr[t]
+    hi = op_ptr[t + 1]
+    for o in range(lo, hi):
+        k = op_key[o]
+        if cc == 0:
+            q = state[1, k] + 1 if op_write[o] else state[0, k] + 1
+        elif cc == 1:
+            if state[1, k] == 0 or op_write[o] or _writes_key(lo, hi, k, op_pos[o], op_key, op_pos, op_write):
+                q = state[0, k] + 1
+            else:
+                q = state[1, k]
+        else:
+            q = state[3, k] + 1 if op_write[o] else state[2, k] + 1
+        c = q - op_pos[o] + 1
+        if c > s:
+            s = c
+    return s, s + length[t] - 1
+
+
+@njit(cache=True, nogil=True)
+def commit_cc(t, start, op_ptr, op_key, op_pos, op_write, length, state, cc):  # pragma: no cover
+    """Record ``t`` started at ``start`` in ``state`` under variant ``cc``."""
+    lo = op_ptr[t]
+    hi = op_ptr[t + 1]
+    end = start + length[t] - 1
+    for o in range(lo, hi):
+        k = op_key[o]
+        slot = start + op_pos[o] - 1
+        if cc == 0:
+            if slot > state[1, k]:
+                state[1, k] = slot
+            if op_write[o] and slot > state[0, k]:
+                state[0, k] = slot
+        elif cc == 1:
+            if _writes_key(lo, hi, k, 1 << 30, op_key, op_pos, op_write):
+                state[0, k] = end  # exclusive until T's end (T started after the previous release)
+                state[1, k] = 0
+            else:
+                if end > state[0, k]:
+                    state[0, k] = end
+                if slot > state[1, k]:
+                    state[1, k] = slot
+        else:
+            if slot > state[1, k] or (slot == state[1, k] and end > state[3, k]):
+                state[1, k] = slot
+                state[3, k] = end
+            if op_write[o] and (slot > state[0, k] or (slot == state[0, k] and end > state[2, k])):
+                state[0, k] = slot
+                state[2, k] = end
+
+
+@njit(cache=True, nogil=True)
+def sequence_times_cc(seq, op_ptr, op_key, op_pos, op_write, length, num_keys, release, cc):  # pragma: no cover
+    """:func:`sequence_times` under variant ``cc``."""
+    state = np.zeros((4, max(1, num_keys)), dtype=np.int32)
+    starts = np.zeros(seq.shape[0], dtype=np.int32)
+    ends = np.zeros(seq.shape[0], dtype=np.int32)
+    for i in range(seq.shape[0]):
+        t = seq[i]
+        s, e = peek_cc(t, op_ptr, op_key, op_pos, op_write, length, state, cc, release[t])
+        commit_cc(t, s, op_ptr, op_key, op_pos, op_write, length, state, cc)
+        starts[i] = s
+        ends[i] = e
+    return starts, ends
+
+
+@njit(cache=True, nogil=True)
+def sequence_cost_cc(seq, op_ptr, op_key, op_pos, op_write, length, num_keys, cc):  # pragma: no cover
+    """:func:`sequence_cost` under variant ``cc``."""
+    state = np.zeros((4, max(1, num_keys)), dtype=np.int32)
+    m = 0
+    for i in range(seq.shape[0]):
+        t = seq[i]
+        s, e = peek_cc(t, op_ptr, op_key, op_pos, op_write, length, state, cc, 1)
+        commit_cc(t, s, op_ptr, op_key, op_pos, op_write, length, state, cc)
+        if e > m:
+            m = e
+    return m
+
+
+@njit(cache=True, nogil=True)
+def peek_many_cc(ts, op_ptr, op_key, op_pos, op_write, length, state, cc, makespan):  # pragma: no cover
+    """:func:`peek_many` under variant ``cc``."""
+    out = np.empty(ts.shape[0], dtype=np.int32)
+    for i in range(ts.shape[0]):
+        _, e = peek_cc(ts[i], op_ptr, op_key, op_pos, op_write, length, state, cc, 1)
+        out[i] = e if e > makespan else makespan
+    return out
+
+
+def cc_code(cc: str) -> int:
+    """The :data:`CC_CODE` of ``cc`` (ValueError for an unknown variant)."""
+    try:
+        return CC_CODE[cc]
+    except KeyError:
+        raise ValueError(f"cc must be one of {', '.join(CC_MODES)}, got {cc!r}") from None
+
+
+def peek_state(arrays: TxnArrays, t: int, state: np.ndarray, cc: int = 0, release: int = 1) -> tuple[int, int]:
+    """(start, end) of ``t`` after ``state`` (an int32[4, K] from :meth:`TxnArrays.new_cc_state`)."""
+    a = arrays
+    if cc == 0:
+        return peek(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, state[0], state[1], release)
+    return peek_cc(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, state, cc, release)
+
+
+def commit_state(arrays: TxnArrays, t: int, start: int, state: np.ndarray, cc: int = 0) -> None:
+    """Record ``t`` started at ``start`` in ``state``."""
+    a = arrays
+    if cc == 0:
+        commit(t, start, a.op_ptr, a.op_key, a.op_pos, a.op_write, state[0], state[1])
+    else:
+        commit_cc(t, start, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, state, cc)
+
+
+def peek_many_state(arrays: TxnArrays, ts: np.ndarray, state: np.ndarray, cc: int, makespan: int) -> np.ndarray:
+    """Makespan after appending each of ``ts`` separately to ``state``."""
+    a = arrays
+    if cc == 0:
+        return peek_many(ts, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, state[0], state[1], makespan)
+    return peek_many_cc(ts, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, state, cc, makespan)
+
+
+def cost(arrays: TxnArrays, seq: np.ndarray | list[int], cc: str = "opt") -> int:
+    """Makespan of ``seq`` on ``arrays`` under variant ``cc`` (no validation: callers check ids)."""
     a = arrays
     s = np.asarray(seq, dtype=np.int32)
-    return int(sequence_cost(s, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys))
+    code = cc_code(cc)
+    if code == 0:
+        return int(sequence_cost(s, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys))
+    return int(sequence_cost_cc(s, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys, code))
 
 
-def times(arrays: TxnArrays, seq: np.ndarray | list[int], release: np.ndarray | None = None
+def times(arrays: TxnArrays, seq: np.ndarray | list[int], release: np.ndarray | None = None, cc: str = "opt"
           ) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of ``seq`` in schedule order."""
+    """(starts, ends) of ``seq`` in schedule order under variant ``cc``."""
     a = arrays
     rel = np.ones(a.n, dtype=np.int32) if release is None else np.asarray(release, dtype=np.int32)
-    return sequence_times(np.asarray(seq, dtype=np.int32), a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length,
-                          a.num_keys, rel)
+    code = cc_code(cc)
+    s = np.asarray(seq, dtype=np.int32)
+    if code == 0:
+        return sequence_times(s, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys, rel)
+    return sequence_times_cc(s, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, a.num_keys, rel, code)
 
 
 def warm_up() -> None:
@@ -172,3 +338,10 @@ def warm_up() -> None:
     peek_many(seq, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, lw, la, 0)
     s, _ = peek(0, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, lw, la, 1)
     commit(0, s, a.op_ptr, a.op_key, a.op_pos, a.op_write, lw, la)
+    for code in (1, 2):
+        cost(a, seq, CC_MODES[code])
+        times(a, seq, cc=CC_MODES[code])
+        st = a.new_cc_state()
+        peek_many_state(a, seq, st, code, 0)
+        s, _ = peek_state(a, 0, st, code)
+        commit_state(a, 0, s, st, code)

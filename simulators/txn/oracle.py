@@ -58,12 +58,15 @@ def _check_ids(seq: Iterable, n: int) -> np.ndarray:
 
 
 class CostOracle:
-    """Metered access to the cost model of one instance (see the module docstring)."""
+    """Metered access to the cost model of one instance under variant ``cc`` (spec §2; see the module
+    docstring)."""
 
-    __slots__ = ("_a", "_budget", "_calls", "_violations")
+    __slots__ = ("_a", "_budget", "_calls", "_violations", "_cc", "_code")
 
-    def __init__(self, arrays: TxnArrays, budget: int | None) -> None:
+    def __init__(self, arrays: TxnArrays, budget: int | None, cc: str = "opt") -> None:
         self._a = arrays
+        self._cc = cc
+        self._code = K.cc_code(cc)
         self._budget = budget
         self._calls = 0
         self._violations = 0
@@ -92,7 +95,12 @@ class CostOracle:
         """Makespan of a full sequence or prefix (1 call)."""
         arr = _check_ids(seq, self._a.n)
         self._charge(1)
-        return K.cost(self._a, arr)
+        return K.cost(self._a, arr, self._cc)
+
+    @property
+    def cc(self) -> str:
+        """The concurrency-control variant this oracle answers for."""
+        return self._cc
 
     def prefix(self) -> Prefix:
         """An empty incremental schedule bound to this oracle."""
@@ -102,11 +110,11 @@ class CostOracle:
 class Prefix:
     """An incremental partial schedule: ``peek``, ``peek_many``, ``append``; O(ops of t) per call."""
 
-    __slots__ = ("_o", "_lw", "_la", "_m", "_seq", "_placed", "_peeked")
+    __slots__ = ("_o", "_st", "_m", "_seq", "_placed", "_peeked")
 
     def __init__(self, oracle: CostOracle) -> None:
         self._o = oracle
-        self._lw, self._la = oracle._a.new_state()
+        self._st = oracle._a.new_cc_state()
         self._m = 0
         self._seq: list[int] = []
         self._placed = np.zeros(oracle._a.n, dtype=bool)
@@ -134,8 +142,7 @@ class Prefix:
         """Makespan after appending ``t`` (1 call; nothing changes)."""
         t = self._id(t)
         self._o._charge(1)
-        a = self._o._a
-        _, e = K.peek(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, self._lw, self._la, 1)
+        _, e = K.peek_state(self._o._a, t, self._st, self._o._code)
         self._peeked.add(t)
         return max(self._m, int(e))
 
@@ -143,8 +150,7 @@ class Prefix:
         """Makespan after appending each of ``ts`` separately (``len(ts)`` calls, one kernel call)."""
         arr = _check_ids(ts, self._o._a.n)
         self._o._charge(int(arr.size))
-        a = self._o._a
-        out = K.peek_many(arr, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, self._lw, self._la, self._m)
+        out = K.peek_many_state(self._o._a, arr, self._st, self._o._code, self._m)
         self._peeked.update(arr.tolist())
         return out
 
@@ -155,9 +161,8 @@ class Prefix:
             raise ValueError(f"transaction {t} is already in the prefix")
         if t not in self._peeked:
             self._o._charge(1)
-        a = self._o._a
-        s, e = K.peek(t, a.op_ptr, a.op_key, a.op_pos, a.op_write, a.length, self._lw, self._la, 1)
-        K.commit(t, s, a.op_ptr, a.op_key, a.op_pos, a.op_write, self._lw, self._la)
+        s, e = K.peek_state(self._o._a, t, self._st, self._o._code)
+        K.commit_state(self._o._a, t, s, self._st, self._o._code)
         self._m = max(self._m, int(e))
         self._seq.append(t)
         self._placed[t] = True
@@ -168,6 +173,6 @@ class Prefix:
         """An independent copy of this prefix (free)."""
         other = Prefix.__new__(Prefix)
         other._o, other._m, other._seq = self._o, self._m, list(self._seq)
-        other._lw, other._la, other._placed = self._lw.copy(), self._la.copy(), self._placed.copy()
+        other._st, other._placed = self._st.copy(), self._placed.copy()
         other._peeked = set(self._peeked)
         return other
