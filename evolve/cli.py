@@ -4,6 +4,7 @@
 [--generator offline|llm|llm:0.7,offline:0.3] [--model NAME[@WEIGHT] ...] [--api-base URL]
 [--model-price NAME=IN,OUT ...] [--max-usd X] [--max-llm-calls N] [--max-tokens N]
 [--hints minimal|standard|detailed] [--strategy S]
+[--early-reject DELTA [--early-reject-prefix N]] [--stagnation G]
 [--workers K] [--executor local|ray|inline] [--ray-address ADDR]
 [--out DIR] [--resume DIR] [--set KEY=VALUE ...]``
 
@@ -23,7 +24,9 @@ FLAG_FIELDS = {"iterations": "iterations", "minutes": "minutes", "seed": "seed",
                "generator": "generator", "workers": "workers", "strategy": "strategy",
                "max_evaluations": "max_evaluations", "executor": "executor", "ray_address": "ray_address",
                "model": "model", "api_base": "api_base", "max_usd": "max_usd", "hints": "hints",
-               "model_price": "model_price", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens"}
+               "model_price": "model_price", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens",
+               "early_reject": "early_reject_delta", "early_reject_prefix": "early_reject_prefix",
+               "stagnation": "stagnation_generations"}
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -51,6 +54,13 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="stop once the run's LLM tokens (prompt + answer) reach N")
     p.add_argument("--hints", choices=HINT_LEVELS, help="prompt hint level (default standard)")
     p.add_argument("--strategy", choices=STRATEGIES, help="evolve (default), best_of_n, random_mutation")
+    p.add_argument("--early-reject", type=float, metavar="DELTA",
+                   help="score candidates on a train prefix first; reject ('early_reject') those more than DELTA "
+                        "below their parent there (default off)")
+    p.add_argument("--early-reject-prefix", type=int, metavar="N", help="train units in that prefix (default 4)")
+    p.add_argument("--stagnation", type=int, metavar="G",
+                   help="reseed an island from the best other island after G generations without improvement "
+                        "(default off)")
     p.add_argument("--workers", type=int, help="concurrent sandboxed evaluations")
     p.add_argument("--executor", choices=EXECUTORS,
                    help="where jobs run: local (sandboxed process pool, default), ray (sandboxed children in "

@@ -35,6 +35,9 @@ RESUMABLE_FIELDS = frozenset({"iterations", "max_evaluations", "minutes", "worke
 EXECUTION_FIELDS = frozenset({"executor", "ray_address", "ray_ship_code", "api_base", "api_key_env",
                               "llm_timeout_s", "llm_retries"})
 """Where jobs run: may also change on resume and, like the budgets, are not part of the config hash."""
+OPT_IN_FIELDS = {"early_reject_delta": None, "early_reject_prefix": 4, "stagnation_generations": None}
+"""Opt-in search settings and their defaults: hashed only when set, so runs made before they existed keep
+their config hash (and stay resumable)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,16 @@ class EvolveConfig:
         (), "Offline operator weights: params, ast, recombine, crossover; () uses the task's "
         "`offline_weights` if it declares them, else (0.5, 0.25, 0.15, 0.1)."
     )
+    early_reject_delta: float | None = doc_field(
+        None, "Train early reject (None = off): a candidate is first scored (task.score) on a fixed prefix of "
+        "the train units (the task's unit order); it is rejected ('early_reject') without running the rest "
+        "when that score is more than this below its parent's score on the same units. Survivors run the "
+        "remaining units; their train score equals a full evaluation's.")
+    early_reject_prefix: int = doc_field(4, "Train units in the early-reject prefix (used with early_reject_delta).")
+    stagnation_generations: int | None = doc_field(
+        None, "Stagnation reseeding (None = off): when an island's best train score has not improved for this "
+        "many generations, its members are replaced by the best program of the best other island "
+        "(FunSearch-style reset; only when that program scores strictly higher). Logged as 'reseed' events.")
     sigma0: float = doc_field(0.3, "Initial step size of numeric-constant tuning (log scale).")
     dedup: bool = doc_field(True, "Reject proposals whose probe behaviour signature is already stored.")
     checkpoint_every: int = doc_field(5, "Generations between checkpoints (holdout of the new top-k).")
@@ -135,7 +148,8 @@ class EvolveConfig:
 
     def search_dict(self) -> dict[str, Any]:
         """The fields that define the search (everything but budgets, workers and the executor settings)."""
-        return {k: v for k, v in config_to_dict(self).items() if k not in RESUMABLE_FIELDS | EXECUTION_FIELDS}
+        return {k: v for k, v in config_to_dict(self).items() if k not in RESUMABLE_FIELDS | EXECUTION_FIELDS
+                and not (k in OPT_IN_FIELDS and v == OPT_IN_FIELDS[k])}
 
     def config_hash(self) -> str:
         """Hash of :meth:`search_dict`; a resumed run must match it."""
@@ -198,6 +212,17 @@ def _validate(cfg: EvolveConfig) -> None:
     if cfg.offline_weights and (len(cfg.offline_weights) != 4 or any(w < 0 for w in cfg.offline_weights)
                                 or not sum(cfg.offline_weights)):
         raise ConfigError("offline_weights needs 4 non-negative weights (params, ast, recombine, crossover)")
+    if cfg.early_reject_delta is not None and (
+            isinstance(cfg.early_reject_delta, bool) or not isinstance(cfg.early_reject_delta, (int, float))
+            or not math.isfinite(cfg.early_reject_delta) or cfg.early_reject_delta < 0):
+        raise ConfigError("early_reject_delta must be None (off) or a finite number >= 0")
+    if isinstance(cfg.early_reject_prefix, bool) or not isinstance(cfg.early_reject_prefix, int) \
+            or cfg.early_reject_prefix < 1:
+        raise ConfigError("early_reject_prefix must be an integer >= 1")
+    if cfg.stagnation_generations is not None and (
+            isinstance(cfg.stagnation_generations, bool) or not isinstance(cfg.stagnation_generations, int)
+            or cfg.stagnation_generations < 1):
+        raise ConfigError("stagnation_generations must be None (off) or an integer >= 1")
     if not 0 <= cfg.exploit_prob <= 1 or not 0 < cfg.migration_fraction <= 1:
         raise ConfigError("exploit_prob must be in [0, 1] and migration_fraction in (0, 1]")
 

@@ -24,7 +24,7 @@ from adrs.config import ConfigError, config_to_dict
 from adrs.evolve.budget import Budget
 from adrs.evolve.checks import check_static
 from adrs.evolve.config import EXECUTION_FIELDS, RESUMABLE_FIELDS, EvolveConfig, build_evolve_config
-from adrs.evolve.evaluate import Candidate, Cascade, allowed_imports
+from adrs.evolve.evaluate import EARLY_REJECT, Candidate, Cascade, allowed_imports
 from adrs.evolve.executors import make_executor
 from adrs.evolve.generators.base import Attempt, Context, Generator, GeneratorStop, ProgramView
 from adrs.evolve.rng import stream
@@ -151,10 +151,12 @@ class Controller:
             probe_ok = None
             if has_probe:
                 probe_ok = self.store.evaluation(row["id"], "probe")["status"] == "ok"
+            parents = json.loads(row["parent_ids"] or "[]")
+            parent = parents[0] if parents and row["kind"] == "candidate" else None
             cands.append(Candidate(row["id"], row["code"], needs_probe=not has_probe, needs_eval=not has_train,
                                    signature=row["signature"], probe_ok=probe_ok,
                                    check_dup=row["kind"] == "candidate", register=row["kind"] != "baseline",
-                                   final=row["status"] != "pending"))
+                                   final=row["status"] != "pending", parent_id=parent))
         return cands
 
     def _process(self, g: int) -> None:
@@ -173,8 +175,8 @@ class Controller:
             self.codes[pid] = row["code"]
             self.metrics[pid] = row["metrics"]
             self.generators[pid] = row["generator"] or ""
-            if row["code_hash"] and row["status"] != "rejected":
-                self.hashes.setdefault(row["code_hash"], pid)
+            if row["code_hash"] and (row["status"] != "rejected" or (row["reason"] or "").startswith(EARLY_REJECT)):
+                self.hashes.setdefault(row["code_hash"], pid)  # as _static registered it (early rejects passed it)
             if row["signature"] and row["status"] != "duplicate" and row["kind"] != "baseline":
                 self.seen.setdefault(row["signature"], pid)
             if row["kind"] == "candidate":
@@ -196,6 +198,12 @@ class Controller:
             if live and moves:
                 self.store.set_migrant(sorted({m[0] for m in moves}))
                 self.store.event("migration", g, {"moves": moves})
+        if self.cfg.stagnation_generations is not None:
+            reseeds = self.selector.reseed_stagnant(g, self.cfg.stagnation_generations)
+            if reseeds and (live or not self._has_event("reseed", g)):
+                self.store.event("reseed", g, {"reseeds": [
+                    {"island": i, "from_island": j, "program": pid, "score": self.selector.nodes[pid].score}
+                    for i, j, pid in reseeds]})
         if (g + 1) % self.cfg.checkpoint_every == 0 and g not in self.store.checkpoints():
             self._holdout([n.id for n in self.selector.top_k(self.cfg.holdout_top_k)])
             self.store.save_checkpoint(g, {"selector": self.selector.snapshot(),
@@ -203,6 +211,10 @@ class Controller:
         self.store.update_run(elapsed_s=self.budget.elapsed_s)
         if self.progress is not None:
             self.progress.update(self.stats())
+
+    def _has_event(self, kind: str, g: int) -> bool:
+        return self.store.conn.execute("SELECT 1 FROM event WHERE kind = ? AND generation = ? LIMIT 1",
+                                       (kind, g)).fetchone() is not None
 
     def _replay(self) -> None:
         """Rebuild selector state from the store; finish an interrupted generation without regenerating."""

@@ -25,6 +25,12 @@ from adrs.evolve.task import EvolveTask
 
 Stages = Sequence[tuple[str, Sequence[str]]]
 
+EARLY_REJECT = "early_reject"
+"""Reason prefix (and report category) of candidates stopped after the train prefix."""
+PREFIX_SPLIT = "train_prefix"
+"""Evaluation row (no unit metrics) holding ``task.score`` of a program's train prefix, stored with every ok
+train evaluation while early reject is on: what its children's prefixes are compared against."""
+
 
 @dataclass
 class Candidate:
@@ -42,6 +48,8 @@ class Candidate:
     """Whether its signature joins the dedup set (false for baselines, so adopting one is allowed)."""
     final: bool = False
     """Already has a final status; only its signature registration matters."""
+    parent_id: int | None = None
+    """The parent whose train prefix an early reject compares against (None: no early reject)."""
 
 
 def limits_for(cfg: EvolveConfig, n_units: int) -> Limits:
@@ -130,6 +138,18 @@ def interpret_eval(task: EvolveTask, result: JobResult, stages: Stages) -> tuple
     return rows, status, reason
 
 
+def _merge(first: JobResult, second: JobResult) -> JobResult:
+    """The prefix job and the rest-of-train job as one result (unit lines in stage order)."""
+    timings = dict(first.timings)
+    for key in ("wall_s", "cpu_s"):
+        if key in second.timings:
+            timings[key] = float(timings.get(key) or 0) + float(second.timings[key] or 0)
+    if "maxrss_kb" in second.timings:
+        timings["maxrss_kb"] = max(float(timings.get("maxrss_kb") or 0), float(second.timings["maxrss_kb"] or 0))
+    return JobResult(second.job_id, second.kind, second.status, second.reason, first.lines + second.lines,
+                     second.stdout_tail or first.stdout_tail, second.stderr_tail or first.stderr_tail, timings)
+
+
 def allowed_imports(task: EvolveTask, cfg: EvolveConfig) -> tuple[str, ...]:
     """The imports candidates may use: the config's narrower list, else the task's."""
     if not cfg.allowed_imports:
@@ -158,11 +178,15 @@ class Cascade:
         ``set_status=False`` (holdout) stores evaluations without touching the programs' status.
         """
         probe_q = deque(c for c in cands if c.needs_probe and not c.final)
+        partial: dict[int, JobResult] = {}
         eval_q: deque[Candidate] = deque()
         jobs: dict[int, tuple[Candidate, str, float]] = {}
         pointer, busy = 0, {"probe_s": 0.0, "eval_s": 0.0, "storage_s": 0.0}
         n_units = sum(len(ids) for _, ids in stages)
         eval_limits, probe_limits = limits_for(self.cfg, n_units), limits_for(self.cfg, 1)
+        split = self._prefix_split(stages)
+        rest_q: deque[tuple[Candidate, JobResult]] = deque()
+        parent_prefix: dict[int, float | None] = {}
         while True:
             while pointer < len(cands):
                 c = cands[pointer]
@@ -184,21 +208,35 @@ class Cascade:
                     seen.setdefault(c.signature, c.pid)
                 if c.needs_eval and not c.final:
                     eval_q.append(c)
-            while self.executor.free > 0 and (eval_q or probe_q):
-                if eval_q:
-                    c, kind = eval_q.popleft(), "eval"
+            while self.executor.free > 0 and (rest_q or eval_q or probe_q):
+                if rest_q and split is not None:
+                    (c, first), kind = rest_q.popleft(), "rest"
                     job = dict(self.base_job, kind="eval", source=c.source,
-                               stages=[[s, list(ids)] for s, ids in stages])
-                    job_id = self.executor.submit(job, eval_limits)
+                               stages=[[s, list(ids)] for s, ids in split[1]])
+                    job_id = self.executor.submit(job, limits_for(self.cfg, sum(len(i) for _, i in split[1])))
+                    partial[job_id] = first
+                elif eval_q:
+                    c, kind = eval_q.popleft(), "eval"
+                    run_stages = stages
+                    if split is not None and c.parent_id is not None:
+                        if c.parent_id not in parent_prefix:
+                            parent_prefix[c.parent_id] = self._parent_prefix(c.parent_id)
+                        if parent_prefix[c.parent_id] is not None:
+                            kind, run_stages = "prefix", split[0]
+                    job = dict(self.base_job, kind="eval", source=c.source,
+                               stages=[[s, list(ids)] for s, ids in run_stages])
+                    limits = eval_limits if kind == "eval" else limits_for(
+                        self.cfg, sum(len(ids) for _, ids in run_stages))
+                    job_id = self.executor.submit(job, limits)
                 else:
                     c, kind = probe_q.popleft(), "probe"
                     job_id = self.executor.submit(dict(self.base_job, kind="probe", source=c.source), probe_limits)
                 jobs[job_id] = (c, kind, time.perf_counter())
-            if not jobs and not eval_q and not probe_q and pointer >= len(cands):
+            if not jobs and not rest_q and not eval_q and not probe_q and pointer >= len(cands):
                 return busy
             for result in self.executor.poll(0.05):
                 c, kind, t0 = jobs.pop(result.job_id)
-                busy[f"{kind}_s"] += time.perf_counter() - t0
+                busy["probe_s" if kind == "probe" else "eval_s"] += time.perf_counter() - t0
                 t = time.perf_counter()
                 if kind == "probe":
                     row, sig = interpret_probe(result)
@@ -206,10 +244,84 @@ class Cascade:
                     failed = row["status"] != "ok"
                     self.store.record(c.pid, [row], status=row["status"] if failed else None,
                                       reason=f"probe: {row['reason']}" if failed else "", signature=sig)
+                elif kind == "prefix":
+                    assert split is not None and c.parent_id is not None
+                    if self._early_verdict(c, result, stages, split, parent_prefix[c.parent_id]):
+                        rest_q.append((c, result))
                 else:
+                    if kind == "rest":
+                        result = _merge(partial.pop(result.job_id), result)
                     rows, status, reason = interpret_eval(self.task, result, stages)
+                    if split is not None:
+                        rows = self._with_prefix(rows, len(split[2]))
                     if set_status:
                         self.store.record(c.pid, rows, status=status, reason=reason)
                     else:
                         self.store.record(c.pid, rows)
                 busy["storage_s"] += time.perf_counter() - t
+
+    # -- early reject -----------------------------------------------------------------------------
+    def _prefix_split(self, stages: Stages) -> tuple[Stages, Stages, list[str]] | None:
+        """(prefix stages, rest stages, prefix units) when early reject applies to ``stages``, else None."""
+        if self.cfg.early_reject_delta is None or not stages or stages[-1][0] != "train":
+            return None
+        train = list(stages[-1][1])
+        n = self.cfg.early_reject_prefix
+        if not 0 < n < len(train):
+            return None
+        head = [(s, list(ids)) for s, ids in stages[:-1]]
+        return [*head, ("train", train[:n])], [("train", train[n:])], train[:n]
+
+    def _parent_prefix(self, parent_id: int) -> float | None:
+        """The parent's stored score on the prefix units (None: not stored, so no early reject)."""
+        row = self.store.evaluation(parent_id, PREFIX_SPLIT)
+        return float(row["score"]) if row and row["status"] == "ok" and row["score"] is not None else None
+
+    def _prefix_score(self, records: Sequence[Any]) -> float | None:
+        """``task.score`` of the prefix records (None when the task cannot score them)."""
+        try:
+            score = float(self.task.score("train", list(records))[0])
+        except Exception:  # noqa: BLE001 - no verdict: the candidate simply runs the rest of train
+            return None
+        return score if math.isfinite(score) else None
+
+    def _with_prefix(self, rows: list[dict], n: int) -> list[dict]:
+        """Add the ``train_prefix`` row (score of the first ``n`` train units) after an ok train row."""
+        train = next((r for r in rows if r["split"] == "train" and r["status"] == "ok"), None)
+        if train is None or len(train["units"]) <= n:
+            return rows
+        score = self._prefix_score([rec for _, rec in train["units"][:n]])
+        if score is None:
+            return rows
+        return [*rows, {"split": PREFIX_SPLIT, "status": "ok", "reason": "", "score": score,
+                        "metrics": {"prefix_units": n}}]
+
+    def _early_verdict(self, c: Candidate, result: JobResult, stages: Stages,
+                       split: tuple[Stages, Stages, list[str]], parent: float | None) -> bool:
+        """Handle a finished prefix job: True = run the rest of train; else the outcome is stored.
+
+        A failure inside the prefix is stored exactly as a full evaluation would store it (the units run
+        one by one in the same order, so a full job fails at the same unit).
+        """
+        units = [x for x in result.lines if x.get("t") == "unit" and x.get("split") == "train"]
+        records = [x.get("record") for x in units]
+        head_rows, head_status, _ = interpret_eval(self.task, result, split[0][:-1])
+        clean = (result.status == "ok" and head_status == "ok" and [str(x.get("unit")) for x in units] == split[2]
+                 and all(_check_record(r, "") is None for r in records))
+        if not clean:
+            rows, status, reason = interpret_eval(self.task, result, stages)
+            self.store.record(c.pid, rows, status=status, reason=reason)
+            return False
+        score = self._prefix_score(records)
+        if score is None or parent is None or score >= parent - float(self.cfg.early_reject_delta or 0):
+            return True
+        why = (f"{EARLY_REJECT}: train prefix score {score:.6g} < parent {c.parent_id}'s {parent:.6g} - "
+               f"{self.cfg.early_reject_delta:g} on {len(units)} units")
+        row = {"split": "train", "status": "rejected", "reason": why, "score": None,
+               "metrics": {"prefix_score": score, "parent_prefix_score": parent, "prefix_units": len(units)},
+               "units": [(str(x.get("unit")), x.get("record")) for x in units],
+               "cpu_s": sum(float(x.get("cpu_s") or 0) for x in units),
+               "wall_s": sum(float(x.get("wall_s") or 0) for x in units),
+               "artifacts": _artifacts(result)}
+        self.store.record(c.pid, [*head_rows, row], status="rejected", reason=why)
+        return False

@@ -32,7 +32,8 @@ SIZES: dict[str, tuple[int, int]] = {
 """Pixel size (width, height) of each figure."""
 
 KIND_COLOURS = {"seed": "#444444", "baseline": "#1f77b4", "candidate": "#ff7f0e"}
-OUTCOME_COLOURS = {"ok": "#2ca02c", "duplicate": "#9e9e9e", "rejected (static)": "#d62728", "pending": "#bcbd22"}
+OUTCOME_COLOURS = {"ok": "#2ca02c", "duplicate": "#9e9e9e", "rejected (static)": "#d62728",
+                   "rejected (early_reject)": "#ff7f0e", "pending": "#bcbd22"}
 
 
 def _figure(name: str) -> Figure:

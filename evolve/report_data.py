@@ -12,7 +12,8 @@ Definitions used throughout:
   holdout curve shows the holdout score of that train-selected program where it was scored, never a
   maximum over holdout.
 * **gap** = train - holdout (higher-is-better orientation; positive means overfitting).
-* **outcome** of a proposal: ``ok``, ``duplicate``, ``rejected (static)``, or ``STATUS (STAGE)`` for
+* **outcome** of a proposal: ``ok``, ``duplicate``, ``rejected (static)``, ``rejected (early_reject)`` (train
+  prefix more than ``early_reject_delta`` below the parent's), or ``STATUS (STAGE)`` for
   failures, where the stage is the reason prefix (``probe``, ``smoke``, ``train``).
 """
 
@@ -96,6 +97,8 @@ def outcome_expr() -> pl.Expr:
     stage = pl.when(stage.is_in(list(STAGES))).then(stage).otherwise(pl.lit("?"))
     status = pl.col("status")
     return (pl.when(status.is_in(["ok", "duplicate", "pending"])).then(status)
+            .when((status == "rejected") & pl.col("reason").fill_null("").str.starts_with("early_reject"))
+            .then(pl.lit("rejected (early_reject)"))
             .when(status == "rejected").then(pl.lit("rejected (static)"))
             .otherwise(pl.concat_str([status, pl.lit(" ("), stage, pl.lit(")")]))
             .alias("outcome"))
@@ -259,7 +262,7 @@ def load_run(run_dir: str | Path) -> RunData:
     cands = scores.filter(pl.col("kind") == "candidate").with_columns(outcome_expr())
     outcomes = (cands.group_by("generation", "outcome").agg(pl.len().alias("n"))
                 .pivot(on="outcome", index="generation", values="n").fill_null(0).sort("generation"))
-    order = ["ok", "duplicate", "rejected (static)"]
+    order = ["ok", "duplicate", "rejected (static)", "rejected (early_reject)"]
     other = sorted(c for c in outcomes.columns if c not in order and c != "generation")
     outcomes = outcomes.select("generation", *[c for c in order if c in outcomes.columns], *other)
     outcomes = outcomes.with_columns(pl.col(c).cast(pl.Int64) for c in outcomes.columns)

@@ -58,6 +58,10 @@ class Selector:
     n_inspirations: int = 3
     nodes: dict[int, Node] = field(default_factory=dict)
     members: list[list[int]] = field(default_factory=list)
+    island_best: list[float | None] = field(default_factory=list)
+    """Stagnation tracking (only once :meth:`reseed_stagnant` runs): best train score seen per island."""
+    last_improved: list[int] = field(default_factory=list)
+    """Stagnation tracking: the generation in which each island's best last improved (or was reseeded)."""
 
     SUCCESS = 1.5
     FAILURE = 1.5 ** -0.25  # the 1/5 success rule: SUCCESS**(1/5) * FAILURE**(4/5) == 1
@@ -99,6 +103,41 @@ class Selector:
         for pid, _src, dst in moves:
             self.members[dst].append(pid)
             self.nodes[pid].migrant = True
+        return moves
+
+    def reseed_stagnant(self, generation: int, patience: int) -> list[tuple[int, int, int]]:
+        """FunSearch-style reset after ``generation``; returns ``(island, donor island, program)`` per reseed.
+
+        An island whose best train score has not improved for ``patience`` generations loses its members
+        and restarts from the best program of the best other island (ties: lower island), provided that
+        program scores strictly higher than the island's own best. Donors are ranked on the state before
+        any reseed of this generation. A pure function of the replayed state, so resume rebuilds it.
+        """
+        if not self.island_best:
+            self.island_best = [None] * self.n_islands
+            self.last_improved = [generation] * self.n_islands
+        bests: list[Node | None] = []
+        for i in range(self.n_islands):
+            ranked = self._ranked([self.nodes[p] for p in self.members[i] if self.nodes[p].valid])
+            best = ranked[0] if ranked else None
+            bests.append(best)
+            old = self.island_best[i]
+            if best is not None and (old is None or best.score > old):  # type: ignore[operator]
+                self.island_best[i], self.last_improved[i] = best.score, generation
+        moves: list[tuple[int, int, int]] = []
+        for i in range(self.n_islands):
+            if generation - self.last_improved[i] < patience:
+                continue
+            donors = [(j, b) for j, b in enumerate(bests) if j != i and b is not None]
+            if not donors:
+                continue
+            j, donor = min(donors, key=lambda jb: (-jb[1].score, jb[0]))  # type: ignore[operator]
+            own = self.island_best[i]
+            if own is not None and not donor.score > own:  # type: ignore[operator]
+                continue
+            self.members[i] = [donor.id]
+            self.island_best[i], self.last_improved[i] = donor.score, generation
+            moves.append((i, j, donor.id))
         return moves
 
     # -- queries ----------------------------------------------------------------------------------
@@ -160,11 +199,14 @@ class Selector:
 
     def snapshot(self) -> dict:
         """Plain-data state (for checkpoints and replay tests)."""
-        return {
+        out: dict = {
             "members": [list(m) for m in self.members],
             "nodes": {str(n.id): [n.island, n.score, n.children, round(n.sigma, 12), n.migrant]
                       for n in self.nodes.values()},
         }
+        if self.island_best:
+            out["stagnation"] = {"island_best": list(self.island_best), "last_improved": list(self.last_improved)}
+        return out
 
 
 def _sigmoid(x: float) -> float:

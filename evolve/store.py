@@ -3,7 +3,8 @@
 One writer (the controller), WAL journal, one transaction per completion. Tables: ``run`` (one row:
 env, seed, config and its hash, manifest hash, versions, stop reason), ``program`` (every proposal,
 seed and baseline with code, hashes, lineage, island, generator, status and reason), ``evaluation``
-(one row per program and split: probe, smoke, train, holdout), ``unit_metric`` (long format per unit),
+(one row per program and split: probe, smoke, train, holdout; ``train_prefix`` with early reject on),
+``unit_metric`` (long format per unit),
 ``llm_call`` (one row per LLM call: model, template, prompt, answer, tokens, USD, latency, retries, error;
 written in the transaction that stores the program it produced), ``event`` and ``checkpoint``.
 Selection and generators only ever see a :class:`TrainView`, which cannot return holdout rows.
@@ -243,7 +244,8 @@ class Store:
         rows = self.conn.execute("SELECT program_id, score, status FROM evaluation WHERE split = 'holdout'")
         return {r["program_id"]: (r["score"] if r["status"] == "ok" else None) for r in rows}
 
-    def fingerprint(self, splits: Sequence[str] = ("probe", "smoke", "train", "holdout")) -> dict[str, list]:
+    def fingerprint(self, splits: Sequence[str] = ("probe", "smoke", "train", "train_prefix", "holdout")
+                    ) -> dict[str, list]:
         """Programs, evaluations and unit metrics without timing columns (for determinism checks)."""
         def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
             cur = self.conn.execute(sql, params)
