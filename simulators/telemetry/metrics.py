@@ -271,53 +271,30 @@ class ScoreBatch:
                 st_conf(_INVALID)
                 invalid += 3
                 continue
-            # rx then tx, unrolled (this loop is the hot path of an evaluation)
-            val = eget("rx_rate")
-            cls = val.__class__
-            if ((cls is tuple or cls is list) and len(val) == 3 and val[1].__class__ is float
-                    and val[2].__class__ is float and val[0].__class__ in PLAIN_TYPES):
-                r, c = val[1], val[2]
-                if 0.0 <= c <= 1.0 and 0.0 <= r < _INF:  # NaN fails both
-                    rep(r)
-                    conf(c)
+            for field in COUNTERS:  # rx then tx (this loop is the hot path of an evaluation)
+                val = eget(field)
+                cls = val.__class__
+                if ((cls is tuple or cls is list) and len(val) == 3 and val[1].__class__ is float
+                        and val[2].__class__ is float and val[0].__class__ in PLAIN_TYPES):
+                    r, c = val[1], val[2]
+                    if 0.0 <= c <= 1.0 and 0.0 <= r < _INF:  # NaN fails both
+                        rep(r)
+                        conf(c)
+                    else:
+                        rep(0.0)
+                        conf(_INVALID)
+                        invalid += 1
+                elif plain_only and not _plain(val):
+                    return False
                 else:
-                    rep(0.0)
-                    conf(_INVALID)
-                    invalid += 1
-            elif plain_only and not _plain(val):
-                return False
-            else:
-                item = _item(val, False)
-                if item is None:
-                    rep(0.0)
-                    conf(_INVALID)
-                    invalid += 1
-                else:
-                    rep(item[0])
-                    conf(item[1])
-            val = eget("tx_rate")
-            cls = val.__class__
-            if ((cls is tuple or cls is list) and len(val) == 3 and val[1].__class__ is float
-                    and val[2].__class__ is float and val[0].__class__ in PLAIN_TYPES):
-                r, c = val[1], val[2]
-                if 0.0 <= c <= 1.0 and 0.0 <= r < _INF:  # NaN fails both
-                    rep(r)
-                    conf(c)
-                else:
-                    rep(0.0)
-                    conf(_INVALID)
-                    invalid += 1
-            elif plain_only and not _plain(val):
-                return False
-            else:
-                item = _item(val, False)
-                if item is None:
-                    rep(0.0)
-                    conf(_INVALID)
-                    invalid += 1
-                else:
-                    rep(item[0])
-                    conf(item[1])
+                    item = _item(val, False)
+                    if item is None:
+                        rep(0.0)
+                        conf(_INVALID)
+                        invalid += 1
+                    else:
+                        rep(item[0])
+                        conf(item[1])
             val = eget("interface_status")
             cls = val.__class__
             if ((cls is tuple or cls is list) and len(val) == 3 and val[1].__class__ is str
